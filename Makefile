@@ -10,10 +10,12 @@ STAMP  := $(VENV)/.installed
 help: ## List the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-7s %s\n", $$1, $$2}'
 
-$(STAMP): backend/requirements.txt requirements-dev.txt
+# checkov lives in its own venv (.venv/policy): its pins conflict with pytest's.
+$(STAMP): backend/requirements.txt requirements-dev.txt requirements-policy.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)/policy
+	$(VENV)/policy/bin/pip install --quiet -r requirements-policy.txt
 	touch $@
 
 run: $(STAMP) ## Serve the backend on :5000 and the UI on :8080 (Ctrl-C stops both)
