@@ -1,0 +1,129 @@
+"""Start real servers for tests: free loopback ports, readiness waits, clean shutdown.
+
+Shared by the backend integration tests and the cross-component tests (importable as
+``servers`` because pyproject.toml puts tests/ on the path).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+BACKEND_DIR = ROOT / "backend"
+FRONTEND_DIR = ROOT / "frontend"
+VENV_BIN = Path(sys.executable).parent
+
+# The production command, run from backend/. backend/Dockerfile's CMD must equal it
+# (a contract test says so), so what the tests start is what the image runs.
+GUNICORN_ARGV = ["gunicorn", "--config", "gunicorn.conf.py", "calculator:create_app()"]
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def require_executable(name: str, *candidates: str) -> str:
+    """Path of a tool the test needs; skip locally when missing, fail in CI."""
+    for candidate in (name, *candidates):
+        found = shutil.which(candidate) or (
+            candidate if os.path.isabs(candidate) and os.access(candidate, os.X_OK) else None
+        )
+        if found:
+            return found
+    message = f"{name} is not installed (see README: Development)"
+    if IN_CI:
+        pytest.fail(message + "; CI must install it")
+    pytest.skip(message)
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for_http(
+    url: str, timeout: float = 15.0, process: subprocess.Popen[bytes] | None = None
+) -> None:
+    """Poll url until it answers anything below 500, within timeout seconds."""
+    deadline = time.monotonic() + timeout
+    last: Exception | None = None
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode} before {url} answered")
+        try:
+            if requests.get(url, timeout=1).status_code < 500:
+                return
+        except requests.RequestException as exc:
+            last = exc
+        time.sleep(0.05)
+    raise TimeoutError(f"{url} did not answer within {timeout}s: {last}")
+
+
+@dataclass
+class Server:
+    """A running server process and where to reach it."""
+
+    process: subprocess.Popen[bytes]
+    port: int
+    log_path: Path
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def log(self) -> str:
+        """Everything the server wrote to stdout and stderr so far."""
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 30.0) -> int:
+        """Send sig and wait for exit (killed after timeout); returns the exit code."""
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+            try:
+                self.process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=5)
+        return self.process.returncode
+
+
+@contextmanager
+def run_gunicorn(env: Mapping[str, str] | None = None, workers: int = 2) -> Iterator[Server]:
+    """Run the production gunicorn command on a free loopback port until the block exits."""
+    port = free_port()
+    with tempfile.TemporaryDirectory(prefix="calculator-gunicorn-") as tmp:
+        log_path = Path(tmp) / "server.log"
+        full_env = {
+            **os.environ,
+            "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+            "HOST": "127.0.0.1",
+            "PORT": str(port),
+            "WEB_CONCURRENCY": str(workers),
+            "PROMETHEUS_MULTIPROC_DIR": str(Path(tmp) / "metrics"),
+            **(env or {}),
+        }
+        with log_path.open("wb") as log:
+            process = subprocess.Popen(
+                GUNICORN_ARGV, cwd=BACKEND_DIR, env=full_env, stdout=log, stderr=subprocess.STDOUT
+            )
+        server = Server(process, port, log_path)
+        try:
+            wait_for_http(server.url + "/healthz", process=process)
+            yield server
+        finally:
+            server.stop(signal.SIGINT, timeout=10)
