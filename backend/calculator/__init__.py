@@ -1,0 +1,33 @@
+"""k8s-calculator backend: an exact calculator REST API.
+
+gunicorn --config gunicorn.conf.py "calculator:create_app()"
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from . import api, errors, health, metrics, requestlog
+from . import config as settings
+from .version import __version__
+
+__all__ = ["__version__", "create_app"]
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Application factory: configuration from the environment, then `config` overrides."""
+
+    app = Flask(__name__)
+    app.config.update(settings.from_environment())
+    if config:
+        app.config.update(config)
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    errors.init_app(app)
+    requestlog.init_app(app)
+    metrics.init_app(app)
+    health.init_app(app)
+    app.register_blueprint(api.bp)
+    return app

@@ -1,0 +1,113 @@
+"""Every error becomes an RFC 9457 problem+json response, in this one module.
+
+Engine errors carry a stable `code`; HTTP errors from Werkzeug (404, 405, 413, ...) get
+one too. Nothing reaches the client as HTML or as a stack trace.
+"""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from flask import Flask, Response, g, json, request
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
+
+from .engine import CalculationError, InputError
+from .limits import MAX_BODY_BYTES
+
+PROBLEM_MIME = "application/problem+json"
+TYPE_PREFIX = "urn:k8s-calculator:problem:"
+
+# Werkzeug status -> stable code for the HTTP-level errors.
+HTTP_CODES = {
+    400: "bad_request",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    431: "headers_too_large",
+}
+
+TITLES = {
+    "division_by_zero": "Division by zero",
+    "domain_error": "Undefined result",
+    "result_too_large": "Result too large",
+    "argument_too_large": "Argument too large",
+    "syntax_error": "Syntax error",
+    "invalid_number": "Invalid number",
+    "missing_operand": "Missing operand",
+    "invalid_precision": "Invalid precision",
+    "invalid_json": "Invalid JSON body",
+    "expression_too_long": "Expression too long",
+    "too_deep": "Expression nested too deeply",
+}
+
+log = logging.getLogger(__name__)
+
+
+class ApiError(Exception):
+    """A problem the API reports with a given status and code."""
+
+    def __init__(self, status: int, code: str, detail: str, **extra: Any) -> None:
+        super().__init__(detail)
+        self.status, self.code, self.detail, self.extra = status, code, detail, extra
+
+
+def problem(status: int, code: str, detail: str, **extra: Any) -> Response:
+    """Build a problem+json response."""
+    g.problem_code = code  # read by the metrics module
+    body = {
+        "type": TYPE_PREFIX + code,
+        "title": TITLES.get(code) or HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+        "code": code,
+        "request_id": g.get("request_id"),
+        **extra,
+    }
+    return Response(json.dumps(body), status=status, mimetype=PROBLEM_MIME)
+
+
+def _from_api_error(error: ApiError) -> Response:
+    return problem(error.status, error.code, error.detail, **error.extra)
+
+
+def _from_calculation(error: CalculationError) -> Response:
+    status = 400 if isinstance(error, InputError) else 422
+    extra = {} if error.position is None else {"position": error.position}
+    return problem(status, error.code, error.detail, **extra)
+
+
+def _http_detail(status: int) -> str | None:
+    """Plainer sentences than Werkzeug's for the errors clients meet most."""
+    if status == 404:
+        return f"Nothing is served at {request.path}; the API is described at /api/v1/openapi.json"
+    if status == 405:
+        return f"{request.method} is not allowed on {request.path}"
+    if status == 413:
+        return f"The request body is larger than {MAX_BODY_BYTES:,} bytes"
+    return None
+
+
+def _from_http(error: HTTPException) -> Response:
+    status = error.code or 500
+    code = HTTP_CODES.get(status, HTTPStatus(status).phrase.lower().replace(" ", "_"))
+    detail = _http_detail(status) or error.description or HTTPStatus(status).phrase
+    response = problem(status, code, detail)
+    if isinstance(error, MethodNotAllowed) and error.valid_methods:
+        response.headers["Allow"] = ", ".join(error.valid_methods)
+    return response
+
+
+def _from_unexpected(error: Exception) -> Response:
+    # A bug, not bad input: log the traceback server-side, tell the client nothing more.
+    log.exception("unhandled error", exc_info=error)
+    return problem(500, "internal_error", "The server failed to answer; the error is logged")
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(ApiError, _from_api_error)
+    app.register_error_handler(CalculationError, _from_calculation)
+    app.register_error_handler(HTTPException, _from_http)
+    app.register_error_handler(Exception, _from_unexpected)

@@ -1,0 +1,160 @@
+"""The OpenAPI 3.1 document, generated from the same tables the API serves from."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from . import engine, limits
+from .version import __version__
+
+PROBLEM = {"$ref": "#/components/responses/Problem"}
+NUMBER = {
+    "description": "A decimal number as a JSON number (taken by its literal text) or a string",
+    "oneOf": [{"type": "number"}, {"type": "string", "maxLength": limits.MAX_OPERAND_CHARS}],
+    "examples": ["0.1"],
+}
+PRECISION = {
+    "type": "integer",
+    "minimum": limits.MIN_PRECISION,
+    "maximum": limits.MAX_PRECISION,
+    "default": limits.DEFAULT_PRECISION,
+    "description": "Significant digits of the result",
+}
+
+
+def _json(schema: dict[str, Any], description: str = "OK") -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _calculation(summary: str, fields: dict[str, Any], required: list[str]) -> dict[str, Any]:
+    """GET (query string) and POST (JSON body) operations over the same inputs."""
+    responses = {
+        "200": _json({"$ref": "#/components/schemas/Result"}),
+        "400": PROBLEM,
+        "404": PROBLEM,
+        "413": PROBLEM,
+        "415": PROBLEM,
+        "422": PROBLEM,
+    }
+    query = [
+        {
+            "name": name,
+            "in": "query",
+            "required": name in required,
+            "schema": {"type": "string"} if name != "precision" else PRECISION,
+        }
+        for name in fields
+    ]
+    body = {"type": "object", "properties": fields, "required": required}
+    return {
+        "get": {"summary": summary, "parameters": query, "responses": responses},
+        "post": {
+            "summary": summary,
+            "requestBody": {"required": True, "content": {"application/json": {"schema": body}}},
+            "responses": responses,
+        },
+    }
+
+
+@cache
+def document() -> dict[str, Any]:
+    """The whole OpenAPI document."""
+    paths: dict[str, Any] = {}
+    for name, (operands, _) in engine.OPERATIONS.items():
+        fields: dict[str, Any] = dict.fromkeys(operands, NUMBER)
+        fields["precision"] = PRECISION
+        paths[f"/api/v1/{name}"] = _calculation(name.capitalize(), fields, list(operands))
+    paths["/api/v1/evaluate"] = _calculation(
+        "Evaluate an expression",
+        {
+            "expression": {
+                "type": "string",
+                "maxLength": limits.MAX_EXPRESSION_CHARS,
+                "examples": ["2*(3+4)^2"],
+            },
+            "precision": PRECISION,
+        },
+        ["expression"],
+    )
+    simple = {
+        "/api/v1/operations": "Operations, functions, constants and limits",
+        "/api/v1/info": "Version, commit and the answering instance",
+        "/api/v1/openapi.json": "This document",
+        "/healthz": "Liveness probe",
+        "/readyz": "Readiness probe (503 once shutdown has begun)",
+    }
+    for path, summary in simple.items():
+        responses: dict[str, Any] = {"200": _json({"type": "object"})}
+        if path == "/readyz":
+            responses["503"] = _json({"type": "object"}, "Draining")
+        paths[path] = {"get": {"summary": summary, "responses": responses}}
+    paths["/metrics"] = {
+        "get": {
+            "summary": "Prometheus metrics",
+            "responses": {
+                "200": {
+                    "description": "OK",
+                    "content": {"text/plain": {"schema": {"type": "string"}}},
+                }
+            },
+        }
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "k8s-calculator",
+            "version": __version__,
+            "description": "Exact calculator API. Errors are RFC 9457 problem+json.",
+        },
+        "paths": paths,
+        "components": {
+            "schemas": {
+                "Result": {
+                    "type": "object",
+                    "required": ["operation", "result", "value", "exact", "precision"],
+                    "properties": {
+                        "operation": {"type": "string"},
+                        "operands": {"type": "object", "additionalProperties": {"type": "string"}},
+                        "expression": {"type": "string"},
+                        "result": {"type": "string", "description": "The exact decimal answer"},
+                        "value": {
+                            "type": ["number", "null"],
+                            "description": "Nearest JSON number; null beyond a double",
+                        },
+                        "exact": {
+                            "type": "boolean",
+                            "description": "False when the result was rounded",
+                        },
+                        "precision": {"type": "integer"},
+                    },
+                },
+                "Problem": {
+                    "type": "object",
+                    "required": ["type", "title", "status", "detail", "code"],
+                    "properties": {
+                        "type": {"type": "string", "format": "uri"},
+                        "title": {"type": "string"},
+                        "status": {"type": "integer"},
+                        "detail": {"type": "string"},
+                        "code": {"type": "string"},
+                        "request_id": {"type": ["string", "null"]},
+                        "position": {
+                            "type": "integer",
+                            "description": "1-based character position",
+                        },
+                    },
+                },
+            },
+            "responses": {
+                "Problem": {
+                    "description": "Problem details (RFC 9457)",
+                    "content": {
+                        "application/problem+json": {
+                            "schema": {"$ref": "#/components/schemas/Problem"}
+                        }
+                    },
+                },
+            },
+        },
+    }
