@@ -1,0 +1,69 @@
+"""The OpenAPI document is valid 3.1 and describes exactly the routes the app serves."""
+
+from __future__ import annotations
+
+import re
+
+from flask import Flask
+from flask.testing import FlaskClient
+from openapi_spec_validator import validate
+
+from calculator.limits import MAX_EXPRESSION_CHARS
+
+IMPLICIT_METHODS = {"HEAD", "OPTIONS"}
+
+
+def _served(app: Flask) -> set[tuple[str, str]]:
+    routes = set()
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static":
+            continue
+        path = re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"{\1}", rule.rule)
+        routes |= {(path, method) for method in (rule.methods or set()) - IMPLICIT_METHODS}
+    return routes
+
+
+def test_document_validates_as_openapi_3_1(client: FlaskClient) -> None:
+    """openapi-spec-validator accepts the served document as OpenAPI 3.1."""
+    document = client.get("/api/v1/openapi.json").json
+    assert document["openapi"].startswith("3.1")
+    validate(document)
+
+
+def test_document_matches_routes(app: Flask, client: FlaskClient) -> None:
+    """Every route the app serves is documented, and every documented route is served."""
+    document = client.get("/api/v1/openapi.json").json
+    documented = {
+        (path, method.upper()) for path, item in document["paths"].items() for method in item
+    }
+    assert documented == _served(app)
+
+
+def test_document_states_the_real_limits(client: FlaskClient) -> None:
+    """The documented expression limit is the one the API enforces."""
+    document = client.get("/api/v1/openapi.json").json
+    schema = document["paths"]["/api/v1/evaluate"]["post"]["requestBody"]["content"][
+        "application/json"
+    ]["schema"]
+    assert schema["properties"]["expression"]["maxLength"] == MAX_EXPRESSION_CHARS
+    too_long = "1" * (MAX_EXPRESSION_CHARS + 1)
+    response = client.post("/api/v1/evaluate", json={"expression": too_long})
+    assert response.json["code"] == "expression_too_long"
+
+
+def test_documented_error_statuses_are_real(client: FlaskClient) -> None:
+    """Each documented error status of /evaluate can actually be produced."""
+    document = client.get("/api/v1/openapi.json").json
+    documented = set(document["paths"]["/api/v1/evaluate"]["post"]["responses"]) - {"200"}
+    produced = {
+        str(client.post("/api/v1/evaluate", json={"expression": "1+"}).status_code),
+        str(client.get("/api/v1/evaluate/x").status_code),
+        str(
+            client.post(
+                "/api/v1/evaluate", data="x" * 20_000, content_type="application/json"
+            ).status_code
+        ),
+        str(client.post("/api/v1/evaluate", data="{}", content_type="text/plain").status_code),
+        str(client.post("/api/v1/evaluate", json={"expression": "1/0"}).status_code),
+    }
+    assert documented == produced
