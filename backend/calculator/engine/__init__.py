@@ -10,10 +10,11 @@ returned only when both agree to the requested number of significant digits.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from decimal import Decimal
 from fractions import Fraction
 
 from ..limits import DEFAULT_PRECISION, MAX_PRECISION, MIN_PRECISION
-from .errors import CalculationError, InputError, MathError
+from .errors import CalculationError, InputError, InsufficientPrecisionError, MathError
 from .evaluator import Evaluator
 from .lexer import ALIASES
 from .numbers import parse_number
@@ -37,7 +38,7 @@ __all__ = [
 ]
 
 GUARD_DIGITS = 10
-MAX_ATTEMPTS = 4
+MAX_ATTEMPTS = 3
 
 TreeBuilder = Callable[..., Node]
 
@@ -79,20 +80,28 @@ def run(tree: Node, precision: int = DEFAULT_PRECISION) -> Result:
     """
     check_precision(precision)
     digits = precision + GUARD_DIGITS
-    previous = None
-    for _ in range(MAX_ATTEMPTS):
-        num = Evaluator(digits).eval(tree)
+    previous: tuple[Decimal, bool] | None = None
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        try:
+            num = Evaluator(digits).eval(tree)
+        except InsufficientPrecisionError as error:
+            if attempt == MAX_ATTEMPTS:
+                raise MathError(error.detail, code=error.code) from None
+            digits *= 2
+            continue
         if num.exact:
             return make_result(num.value, True, precision)
         rounded, _lossless = round_significant(num.value, precision)
-        if rounded == previous:
-            return make_result(num.value, False, precision)
-        previous = rounded
+        # Below the noise of this working precision: zero, as far as it can tell.
+        negligible = abs(num.value) < Fraction(1, 10 ** (digits - GUARD_DIGITS))
+        if previous is not None:
+            if rounded == previous[0]:
+                return make_result(num.value, False, precision)
+            if negligible and previous[1]:
+                return make_result(Fraction(0), False, precision)
+        previous = (rounded, negligible)
         digits *= 2
-    noise = Fraction(1, 10 ** (digits // 4))
-    if abs(num.value) < noise:
-        return make_result(Fraction(0), False, precision)
-    if abs(num.value) > 1 / noise:
+    if abs(num.value) > 10 ** (digits // 4):
         raise MathError(
             "The expression has no finite value here (it grows without bound as precision "
             "increases, as tan(pi/2) does)",

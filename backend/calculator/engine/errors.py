@@ -31,6 +31,13 @@ class MathError(CalculationError):
     code = "math_error"
 
 
+class InsufficientPrecisionError(MathError):
+    """The working precision cannot tell the result from a pole; retry with more digits.
+    Raised to the caller as a plain domain error once the retries are used up."""
+
+    code = "domain_error"
+
+
 def syntax_error(detail: str, position: int) -> InputError:
     """A syntax error that says where."""
     return InputError(f"{detail} at position {position}", code="syntax_error", position=position)

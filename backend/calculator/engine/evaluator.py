@@ -40,18 +40,46 @@ def _exact_log(x: Fraction, base: Fraction) -> Fraction | None:
     return None
 
 
+# Work allowed for irrational steps in one evaluation attempt, in units of
+# (working digits)**2 + CALL_OVERHEAD per distinct call: roughly 50 ms of CPU here.
+# Counted as the work is done, deterministically, so a request is refused for what it
+# asks, never for how busy the machine is.
+WORK_BUDGET = 2_000_000
+CALL_OVERHEAD = 5_000
+
+
 class Evaluator:
     """Evaluates trees; irrational steps are approximated to `digits` significant digits."""
 
     def __init__(self, digits: int) -> None:
         self.digits = digits
+        self.work = 0
+        self.memo: dict[tuple[str, Fraction, Fraction, int], Fraction] = {}
+
+    def irrational(
+        self, name: str, x: Fraction, digits: int | None = None, y: Fraction = Fraction(0)
+    ) -> Fraction:
+        """Call a transcendental function, charging its cost once per distinct argument."""
+        digits = self.digits if digits is None else digits
+        key = (name, x, y, digits)
+        if key not in self.memo:
+            self.work += digits * digits + CALL_OVERHEAD
+            if self.work > WORK_BUDGET:
+                raise MathError(
+                    "The expression needs more computation than one request may use "
+                    "(too many irrational functions at this precision)",
+                    code="too_complex",
+                )
+            function = getattr(transcendental, name)
+            args = (x, y, digits) if name == "power" else (x, digits)
+            self.memo[key] = check_size(function(*args))
+        return self.memo[key]
 
     def eval(self, node: Node) -> Num:
         if isinstance(node, Number):
             return Num(node.value)
         if isinstance(node, Constant):
-            constant = transcendental.pi if node.name == "pi" else transcendental.e
-            return Num(constant(self.digits), exact=False)
+            return Num(self.irrational(node.name, Fraction(0)), exact=False)
         if isinstance(node, Negate):
             operand = self.eval(node.operand)
             return Num(-operand.value, operand.exact)
@@ -89,13 +117,11 @@ class Evaluator:
             root = arithmetic.rational_root(magnitude, x.denominator)
             if root is not None:
                 return Num(sign * arithmetic.integer_power(root, x.numerator))
-        result = transcendental.power(magnitude, x, self.digits)
-        return Num(check_size(sign * result), exact=False)
+        return Num(sign * self.irrational("power", magnitude, y=x), exact=False)
 
     def call(self, name: str, args: list[Num]) -> Num:
         x = args[0].value
         exact = all(arg.exact for arg in args)
-        digits = self.digits
         if name == "abs":
             return Num(abs(x), exact)
         if name == "floor":
@@ -111,18 +137,12 @@ class Evaluator:
             root = arithmetic.rational_root(x, 2) if exact else None
             if root is not None:
                 return Num(root)
-            return Num(transcendental.sqrt(x, digits), exact=False)
+            return Num(self.irrational("sqrt", x), exact=False)
         if name in ("ln", "log"):
             return self.logarithm(name, args)
         if exact and x == 0 and name in ("exp", "sin", "cos", "tan"):
             return Num(Fraction(int(name in ("exp", "cos"))))
-        function = {
-            "exp": transcendental.exp,
-            "sin": transcendental.sin,
-            "cos": transcendental.cos,
-            "tan": transcendental.tan,
-        }[name]
-        return Num(check_size(function(x, digits)), exact=False)
+        return Num(self.irrational(name, x), exact=False)
 
     def logarithm(self, name: str, args: list[Num]) -> Num:
         x = args[0].value
@@ -131,7 +151,7 @@ class Evaluator:
         if name == "ln":
             if args[0].exact and x == 1:
                 return Num(Fraction(0))
-            return Num(transcendental.ln(x, self.digits), exact=False)
+            return Num(self.irrational("ln", x), exact=False)
         base = args[1].value if len(args) > 1 else Fraction(10)
         if base <= 0 or base == 1:
             raise domain_error("log(x, base) needs a base > 0 other than 1")
@@ -140,7 +160,7 @@ class Evaluator:
             if exact_value is not None:
                 return Num(exact_value)
         if base == 10:
-            return Num(transcendental.log10(x, self.digits), exact=False)
+            return Num(self.irrational("log10", x), exact=False)
         work = self.digits + 5
-        quotient = transcendental.ln(x, work) / transcendental.ln(base, work)
+        quotient = self.irrational("ln", x, work) / self.irrational("ln", base, work)
         return Num(quotient, exact=False)

@@ -14,7 +14,7 @@ from fractions import Fraction
 from functools import lru_cache
 
 from ..limits import MAX_DIGITS, MAX_TRIG_ARGUMENT_DIGITS
-from .errors import MathError, domain_error, too_large
+from .errors import InsufficientPrecisionError, MathError, domain_error, too_large
 
 # exp(x) stays below 10**MAX_DIGITS for x below this.
 MAX_EXP_ARGUMENT = Fraction(math.floor(MAX_DIGITS * math.log(10)))
@@ -37,8 +37,10 @@ def to_decimal(value: Fraction, digits: int) -> Decimal:
 
 
 @lru_cache(maxsize=16)
-def pi(digits: int) -> Fraction:
-    """pi to `digits` digits, by Machin's formula in integer fixed point (fast and exact)."""
+def pi(_unused: Fraction | int, digits: int) -> Fraction:
+    """pi to `digits` digits by Machin's formula in integer fixed point (fast and exact).
+
+    The unused argument gives constants the signature of the functions."""
     guard = 10
     unit = 10 ** (digits + guard)
 
@@ -56,7 +58,7 @@ def pi(digits: int) -> Fraction:
     return Fraction(4 * (4 * arctan_inverse(5) - arctan_inverse(239)), unit)
 
 
-def e(digits: int) -> Fraction:
+def e(_unused: Fraction, digits: int) -> Fraction:
     return Fraction(context(digits).exp(Decimal(1)))
 
 
@@ -114,7 +116,7 @@ def _reduce(x: Fraction, digits: int) -> Decimal:
             code="argument_too_large",
         )
     work = digits + whole_digits + 5
-    two_pi = 2 * pi(work)
+    two_pi = 2 * pi(0, work)
     turns = round(x / two_pi)
     return to_decimal(x - turns * two_pi, work)
 
@@ -147,6 +149,6 @@ def cos(x: Fraction, digits: int) -> Fraction:
 
 def tan(x: Fraction, digits: int) -> Fraction:
     s, c = _sin_cos(x, digits)
-    if c == 0:
-        raise domain_error("tan(x) is undefined where cos(x) is 0")
+    if abs(c) < Decimal(10) ** -digits:  # cos(x) is 0 as far as these digits can tell
+        raise InsufficientPrecisionError("tan(x) is undefined where cos(x) is 0")
     return Fraction(context(digits).divide(s, c))
