@@ -126,6 +126,8 @@ def test_value_is_nearest_json_number(result_text: str, value: float | None) -> 
         ("(-1)!", MathError, "domain_error"),
         ("round(1, 0.5)", MathError, "domain_error"),
         ("tan(pi/2)", MathError, "domain_error"),
+        ("tan(pi/2)+tan(3*pi/2)", MathError, "domain_error"),
+        ("1/sin(pi)", MathError, "domain_error"),
         ("9^9^9", MathError, "result_too_large"),
         ("10000!", MathError, "result_too_large"),
         ("1e99999", MathError, "result_too_large"),
@@ -224,3 +226,28 @@ def test_parse_number_is_exact(text: str, numerator: int, denominator: int) -> N
     """Decimal literals become exact fractions (0.1 is one tenth)."""
     value = parse_number(text)
     assert (value.numerator, value.denominator) == (numerator, denominator)
+
+
+def test_irrational_work_is_bounded() -> None:
+    """Many distinct irrational calls at high precision are refused as too_complex (422)."""
+    expression = "+".join(f"ln({n})" for n in range(2, 140))
+    assert len(expression) <= MAX_EXPRESSION_CHARS
+    with pytest.raises(MathError) as caught:
+        evaluate(expression, 100)
+    assert caught.value.code == "too_complex"
+
+
+def test_repeated_identical_calls_are_computed_once() -> None:
+    """The same irrational call repeated to the length limit stays within the budget."""
+    expression = "+".join(["sin(pi)"] * 124)
+    assert evaluate(expression, 100).result == "0"
+
+
+def test_tiny_results_are_not_mistaken_for_zero() -> None:
+    """exp(-200) is about 1.38e-87: small, converging, and not zero."""
+    assert evaluate("exp(-200)", 5).result == "1.3839E-87"
+
+
+def test_near_pole_is_finite() -> None:
+    """Just beside a pole tan is large but defined."""
+    assert evaluate("tan(pi/2 - 1e-60)", 5).result == "1E+60"

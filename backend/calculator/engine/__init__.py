@@ -79,7 +79,9 @@ def run(tree: Node, precision: int = DEFAULT_PRECISION) -> Result:
     tan(pi/2), is a pole where the function is undefined.
     """
     check_precision(precision)
-    digits = precision + GUARD_DIGITS
+    # Low requested precisions still work at 28+ digits: it costs little and keeps
+    # near-poles and cancellations as well resolved as at the default.
+    digits = max(precision, DEFAULT_PRECISION) + GUARD_DIGITS
     previous: tuple[Decimal, bool] | None = None
     for attempt in range(1, MAX_ATTEMPTS + 1):
         try:
