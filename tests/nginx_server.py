@@ -1,0 +1,83 @@
+"""Start real nginx with the real site template, the way `make run` does.
+
+The renderer and the main-config writer are imported from frontend/run_local.py, so the
+configuration under test is the one developers run (and the one the image renders).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import signal
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from types import ModuleType
+
+from servers import FRONTEND_DIR, Server, free_port, require_executable, wait_for_http
+
+RUN_LOCAL_PATH = FRONTEND_DIR / "run_local.py"
+
+
+def _load_run_local() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("run_local", RUN_LOCAL_PATH)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("run_local", module)
+    spec.loader.exec_module(module)
+    return module
+
+
+run_local = _load_run_local()
+
+
+def nginx_binary() -> str:
+    """Path of nginx; skips locally when it is missing and fails in CI."""
+    return require_executable("nginx", *run_local.NGINX_CANDIDATES)
+
+
+def site_env(backend_port: int, port: int, **overrides: str) -> dict[str, str]:
+    """Template variables for a loopback nginx in front of a loopback backend."""
+    return run_local.site_environment(
+        {
+            "BACKEND_HOST": "127.0.0.1",
+            "BACKEND_PORT": str(backend_port),
+            "LISTEN_ADDRESS": f"127.0.0.1:{port}",
+            "STATIC_ROOT": str(FRONTEND_DIR),
+            **overrides,
+        },
+        base={},
+    )
+
+
+@contextmanager
+def run_nginx(backend_port: int, **overrides: str) -> Iterator[Server]:
+    """Run nginx on a free loopback port, proxying /api/ to backend_port, until exit.
+
+    Keyword arguments override template variables (e.g. RATE_LIMIT_RPS="1"). The
+    server's log holds nginx's stdout (JSON access log) and stderr (error log).
+    """
+    nginx = nginx_binary()
+    port = free_port()
+    with tempfile.TemporaryDirectory(prefix="calculator-nginx-") as tmp:
+        workdir = Path(tmp)
+        argv = run_local.write_nginx_config(
+            workdir, site_env(backend_port, port, **overrides), nginx
+        )
+        log_path = workdir / "server.log"
+        with log_path.open("wb") as log:
+            process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
+        server = Server(process, port, log_path, extra={"workdir": tmp})
+        try:
+            wait_for_http(server.url + "/healthz", timeout=15, process=process)
+            yield server
+        finally:
+            server.stop(signal.SIGTERM, timeout=10)
+
+
+def rendered_site(env: Mapping[str, str] | None = None) -> str:
+    """The template rendered with its defaults (plus env)."""
+    return run_local.render_site(run_local.site_environment(env or {}, base={}))

@@ -1,0 +1,173 @@
+"""Contracts between the frontend's files and the rest of the system (no servers)."""
+
+from __future__ import annotations
+
+import re
+import runpy
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from nginx_server import run_local
+
+from calculator import limits
+from calculator.requestlog import REQUEST_ID_RE
+from servers import BACKEND_DIR, FRONTEND_DIR, GUNICORN_ARGV, require_executable
+
+TEMPLATE = run_local.template_text()
+ASSETS = FRONTEND_DIR / "assets"
+
+
+def _directive(name: str, block: str = TEMPLATE) -> str:
+    match = re.search(rf"^\s*{name}\s+([^;]+);", block, re.M)
+    assert match, f"{name} not found"
+    return match.group(1).strip()
+
+
+def _upstream_block() -> str:
+    match = re.search(r"upstream calculator_backend \{(.*?)\n\}", TEMPLATE, re.S)
+    assert match
+    return match.group(1)
+
+
+def _seconds(value: str) -> int:
+    match = re.fullmatch(r"(\d+)(s|m)?", value)
+    assert match, value
+    return int(match.group(1)) * (60 if match.group(2) == "m" else 1)
+
+
+def test_nginx_gives_up_idle_upstream_connections_before_gunicorn(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """nginx's upstream keepalive_timeout is shorter than gunicorn's keepalive, so nginx
+    never reuses a connection gunicorn is closing (which would be a 502)."""
+    monkeypatch.delenv("GUNICORN_KEEPALIVE", raising=False)
+    gunicorn = runpy.run_path(str(BACKEND_DIR / "gunicorn.conf.py"))
+    nginx_timeout = _seconds(_directive("keepalive_timeout", _upstream_block()))
+    assert 0 < nginx_timeout < gunicorn["keepalive"]
+    assert nginx_timeout == 60
+    assert gunicorn["keepalive"] == 75
+    assert gunicorn["worker_class"] != "sync"  # the sync worker closes every connection
+
+
+def test_body_limit_matches_the_backend() -> None:
+    """client_max_body_size equals the backend's MAX_BODY_BYTES, and nginx's own 413
+    says the same number."""
+    size = _directive("client_max_body_size")
+    assert size.endswith("k")
+    assert int(size[:-1]) * 1024 == limits.MAX_BODY_BYTES
+    assert f"larger than {limits.MAX_BODY_BYTES} bytes" in TEMPLATE
+
+
+def test_request_id_pattern_is_the_backends() -> None:
+    """nginx forwards exactly the ids the backend keeps, so both log the same id."""
+    match = re.search(r'"~\^(.*)\$"\s+\$http_x_request_id;', TEMPLATE)
+    assert match
+    assert match.group(1) == REQUEST_ID_RE.pattern
+
+
+def test_template_variables_are_documented_with_defaults() -> None:
+    """Every ${VAR} in the template has a NAME=default line in its header, and the
+    defaults are the documented deployment (backend-svc:5000, port 8080)."""
+    used = set(re.findall(r"\$\{([A-Z][A-Z0-9_]*)\}", TEMPLATE))
+    defaults = run_local.template_defaults()
+    assert used == set(defaults)
+    assert defaults["BACKEND_HOST"] == "backend-svc"
+    assert defaults["BACKEND_PORT"] == "5000"
+    assert defaults["LISTEN_ADDRESS"] == "8080"
+    assert defaults["STATIC_ROOT"] == "/usr/share/nginx/html"
+    assert int(defaults["RATE_LIMIT_RPS"]) >= 10
+    assert int(defaults["RATE_LIMIT_BURST"]) >= int(defaults["RATE_LIMIT_RPS"])
+
+
+def test_renderer_matches_gnu_envsubst() -> None:
+    """The Python renderer used by `make run` and the tests gives byte-for-byte what the
+    image's entrypoint gives (`envsubst "$defined_envs"`), including for environment
+    names that collide with nginx variables."""
+    envsubst = require_executable("envsubst")
+    env = {
+        **run_local.template_defaults(),
+        "BACKEND_HOST": "10.0.0.7",
+        "HOSTNAME": "frontend-abc",
+        "PATH": "/usr/bin:/bin",
+    }
+    shell_format = " ".join(f"${{{name}}}" for name in env)
+    expected = subprocess.run(
+        [envsubst, shell_format],
+        input=TEMPLATE,
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+        timeout=10,
+    ).stdout
+    assert run_local.envsubst(TEMPLATE, env) == expected
+    assert "$calculator_request_id" in expected
+    assert "server 10.0.0.7:5000;" in expected
+
+
+def test_renderer_leaves_undefined_and_filtered_names() -> None:
+    """Only defined names are replaced, $NAME and ${NAME} alike; NGINX_ENVSUBST_FILTER
+    narrows them as in the image; render_site refuses a template variable left unset."""
+    text = "a ${SET} $SET ${UNSET} $host ${SETX} $SETX"
+    assert run_local.envsubst(text, {"SET": "1"}) == "a 1 1 ${UNSET} $host ${SETX} $SETX"
+    assert run_local.envsubst(text, {"SET": "1"}, "^OTHER") == text
+    defaults = run_local.template_defaults()
+    without_port = {k: v for k, v in defaults.items() if k != "BACKEND_PORT"}
+    with pytest.raises(ValueError, match="BACKEND_PORT"):
+        run_local.render_site(without_port)
+
+
+class _PageScan(HTMLParser):
+    """Collects what CSP would block or what would load from elsewhere."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.problems: list[str] = []
+        self.local_refs: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        names = dict(attrs)
+        if tag == "style":
+            self.problems.append("<style> element")
+        if tag == "script" and not names.get("src"):
+            self.problems.append("inline <script>")
+        for name, value in attrs:
+            if name == "style" or name.startswith("on"):
+                self.problems.append(f"{name}= attribute on <{tag}>")
+            if name in ("src", "href") and value:
+                if re.match(r"^[a-z]+:|^//", value):
+                    self.problems.append(f"external {name}={value}")
+                elif value.startswith("/assets/"):
+                    self.local_refs.append(value)
+
+
+def test_page_has_nothing_csp_blocks_and_no_cdn() -> None:
+    """index.html has no inline script, style or event handler attributes, loads only
+    local files that exist, and no asset refers to another origin."""
+    scan = _PageScan()
+    scan.feed((FRONTEND_DIR / "index.html").read_text(encoding="utf-8"))
+    assert scan.problems == []
+    assert scan.local_refs
+    for ref in scan.local_refs:
+        assert (FRONTEND_DIR / ref.lstrip("/")).is_file(), ref
+    for path in ASSETS.rglob("*"):
+        if path.suffix in (".js", ".css"):
+            text = path.read_text(encoding="utf-8")
+            assert not re.search(r"https?://", text), path
+            assert "innerHTML" not in text, path
+            assert 'setAttribute("style"' not in text, path
+
+
+def test_module_imports_resolve() -> None:
+    """Every ES module import in assets/js names a file that exists."""
+    for path in (ASSETS / "js").glob("*.js"):
+        for target in re.findall(r'from\s+"(\./[^"]+)"', path.read_text(encoding="utf-8")):
+            assert (path.parent / target).is_file(), f"{path.name} imports {target}"
+
+
+def test_make_run_starts_the_production_gunicorn_command() -> None:
+    """run_local.py runs the same gunicorn command as the tests and the image."""
+    assert run_local.GUNICORN_ARGV == GUNICORN_ARGV
+    assert Path(run_local.BACKEND_DIR) == BACKEND_DIR

@@ -1,0 +1,322 @@
+"""nginx with the real site template in front of real gunicorn, probed over HTTP."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+import socket
+import subprocess
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+from nginx_server import nginx_binary, rendered_site, run_local, run_nginx
+
+from servers import FRONTEND_DIR, Server, free_port, run_gunicorn
+
+pytestmark = pytest.mark.integration
+
+SECURITY_HEADERS = (
+    "Content-Security-Policy",
+    "X-Content-Type-Options",
+    "X-Frame-Options",
+    "Referrer-Policy",
+    "Permissions-Policy",
+    "Cross-Origin-Opener-Policy",
+    "X-Request-ID",
+)
+
+
+def raw_header_values(response: requests.Response, name: str) -> list[str]:
+    """Every value of a header as sent, repeated headers not merged."""
+    return response.raw.headers.getlist(name)
+
+
+def assert_problem(response: requests.Response, status: int, code: str) -> dict[str, object]:
+    """The response is an RFC 9457 problem with this status and code, and names its id."""
+    assert response.status_code == status
+    assert response.headers["Content-Type"].startswith("application/problem+json")
+    body = response.json()
+    assert body["status"] == status
+    assert body["code"] == code
+    assert body["title"]
+    assert body["detail"]
+    assert body["request_id"] == response.headers["X-Request-ID"]
+    return body
+
+
+@pytest.fixture(scope="module")
+def dead_backend_nginx() -> Iterator[Server]:
+    """nginx whose backend port has nothing listening."""
+    with run_nginx(free_port()) as server:
+        yield server
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [
+        ("/", 200),
+        ("/index.html", 200),
+        ("/assets/app.css", 200),
+        ("/assets/js/app.js", 200),
+        ("/healthz", 200),
+        ("/api/v1/info", 200),
+        ("/api/v1/evaluate?expression=1/0", 422),
+        ("/api/v1/nowhere", 404),
+        ("/nowhere", 404),
+    ],
+)
+def test_security_headers_once_on_every_response(
+    nginx_server: Server, path: str, status: int
+) -> None:
+    """Static files, nginx's own answers and proxied API answers (errors too) carry each
+    security header exactly once, a CSP without unsafe-inline that forbids framing, and
+    a Server header without a version."""
+    response = requests.get(nginx_server.url + path, timeout=5)
+    assert response.status_code == status
+    for name in SECURITY_HEADERS:
+        assert len(raw_header_values(response, name)) == 1, name
+    csp = response.headers["Content-Security-Policy"]
+    assert "unsafe-inline" not in csp
+    assert "unsafe-eval" not in csp
+    assert "frame-ancestors 'none'" in csp
+    assert "script-src 'self'" in csp
+    assert "default-src 'none'" in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert "camera=()" in response.headers["Permissions-Policy"]
+    assert response.headers["Server"] == "nginx"
+
+
+def test_api_responses_come_from_the_backend(nginx_server: Server) -> None:
+    """/api/ reaches gunicorn: the backend's X-Served-By comes through, and a POST with a
+    JSON body is answered exactly."""
+    response = requests.post(
+        nginx_server.url + "/api/v1/evaluate", json={"expression": "0.1+0.2"}, timeout=5
+    )
+    assert response.status_code == 200
+    assert response.json()["result"] == "0.3"
+    assert response.headers["X-Served-By"] == socket.gethostname()
+
+
+def test_index_is_revalidated_and_assets_are_cached(nginx_server: Server) -> None:
+    """index.html is never used from cache without asking; assets are cacheable for an
+    hour; API answers get no caching from nginx."""
+    for path in ("/", "/index.html"):
+        assert requests.get(nginx_server.url + path, timeout=5).headers["Cache-Control"] == (
+            "no-cache"
+        )
+    for path in ("/assets/app.css", "/assets/js/app.js", "/assets/favicon.svg"):
+        response = requests.get(nginx_server.url + path, timeout=5)
+        assert response.headers["Cache-Control"] == "max-age=3600"
+        assert response.headers["ETag"]
+    api = requests.get(nginx_server.url + "/api/v1/info", timeout=5)
+    assert "max-age" not in api.headers.get("Cache-Control", "")
+
+
+@pytest.mark.parametrize(
+    ("path", "content_type"),
+    [
+        ("/", "text/html"),
+        ("/assets/app.css", "text/css"),
+        ("/assets/js/app.js", "javascript"),
+        ("/assets/favicon.svg", "image/svg+xml"),
+        ("/api/v1/openapi.json", "application/json"),
+    ],
+)
+def test_gzip(nginx_server: Server, path: str, content_type: str) -> None:
+    """Text answers, proxied JSON included, are gzipped for clients that accept it (with
+    Vary), and decompress to exactly what an uncompressed request gets."""
+    plain = requests.get(nginx_server.url + path, headers={"Accept-Encoding": "identity"})
+    assert "Content-Encoding" not in plain.headers
+    assert content_type in plain.headers["Content-Type"]
+    response = requests.get(
+        nginx_server.url + path, headers={"Accept-Encoding": "gzip"}, stream=True, timeout=5
+    )
+    compressed = response.raw.read(decode_content=False)
+    assert response.headers["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in response.headers["Vary"]
+    assert gzip.decompress(compressed) == plain.content
+    ratio = len(compressed) / len(plain.content)
+    print(f"{path}: {len(plain.content)} -> {len(compressed)} bytes gzipped ({ratio:.0%})")
+    assert ratio < 0.6
+
+
+def test_healthz_is_answered_by_nginx(dead_backend_nginx: Server) -> None:
+    """/healthz is nginx's own: 200 JSON even with no backend at all, and not logged."""
+    response = requests.get(dead_backend_nginx.url + "/healthz", timeout=5)
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+    assert '"/healthz"' not in dead_backend_nginx.log()
+
+
+def test_backend_down_is_problem_json_502(dead_backend_nginx: Server) -> None:
+    """With nothing listening at the backend address, /api/ answers a problem+json 502
+    (never nginx's HTML page) quickly, with the security headers; static files still work."""
+    started = time.monotonic()
+    response = requests.post(
+        dead_backend_nginx.url + "/api/v1/evaluate", json={"expression": "1"}, timeout=5
+    )
+    assert time.monotonic() - started < 1
+    assert_problem(response, 502, "backend_unavailable")
+    assert response.headers["Content-Security-Policy"]
+    assert requests.get(dead_backend_nginx.url + "/", timeout=5).status_code == 200
+
+
+def test_slow_backend_is_problem_json_504() -> None:
+    """A backend that accepts the connection but never answers gets a problem+json 504
+    after PROXY_READ_TIMEOUT."""
+    with socket.socket() as black_hole:
+        black_hole.bind(("127.0.0.1", 0))
+        black_hole.listen(8)  # the kernel completes handshakes; nobody ever reads
+        port = black_hole.getsockname()[1]
+        with run_nginx(port, PROXY_READ_TIMEOUT="1s") as nginx:
+            started = time.monotonic()
+            response = requests.get(nginx.url + "/api/v1/info", timeout=10)
+            elapsed = time.monotonic() - started
+    assert_problem(response, 504, "backend_timeout")
+    assert 0.9 < elapsed < 5
+
+
+def test_rate_limit_answers_429_problem_json(gunicorn_server: Server) -> None:
+    """Past the per-client rate and burst, /api/ answers 429 problem+json with
+    Retry-After; the UI and /healthz are not limited."""
+    limits = {"RATE_LIMIT_RPS": "1", "RATE_LIMIT_BURST": "2"}
+    with run_nginx(gunicorn_server.port, **limits) as nginx, requests.Session() as session:
+        statuses = [
+            session.get(nginx.url + "/api/v1/info", timeout=5).status_code for _ in range(8)
+        ]
+        limited = session.get(nginx.url + "/api/v1/info", timeout=5)
+        static = [session.get(nginx.url + "/", timeout=5).status_code for _ in range(8)]
+        health = [session.get(nginx.url + "/healthz", timeout=5).status_code for _ in range(8)]
+    assert statuses[:3] == [200, 200, 200]  # one per second plus a burst of two
+    assert 429 in statuses
+    assert_problem(limited, 429, "rate_limited")
+    assert limited.headers["Retry-After"] == "1"
+    assert limited.headers["Content-Security-Policy"]
+    assert set(static) == {200}
+    assert set(health) == {200}
+
+
+def test_default_rate_limit_is_generous(nginx_server: Server) -> None:
+    """With the default settings, 30 requests at once from one client all succeed."""
+    with requests.Session() as session:
+        statuses = {
+            session.get(nginx_server.url + "/api/v1/info", timeout=5).status_code for _ in range(30)
+        }
+    assert statuses == {200}
+
+
+def _backend_log_entries(server: Server, request_id: str) -> list[dict[str, object]]:
+    entries = []
+    for line in server.log().splitlines():
+        if request_id in line:
+            try:
+                entries.append(json.loads(line))
+            except json.JSONDecodeError:
+                continue
+    return entries
+
+
+def _wait_for_log(server: Server, request_id: str) -> list[dict[str, object]]:
+    deadline = time.monotonic() + 3
+    while time.monotonic() < deadline:
+        entries = _backend_log_entries(server, request_id)
+        if entries:
+            return entries
+        time.sleep(0.05)
+    return []
+
+
+@pytest.mark.parametrize("sent", ["trace-" + uuid.uuid4().hex, None, "bad id with spaces"])
+def test_request_id_passes_through(
+    gunicorn_server: Server, nginx_server: Server, sent: str | None
+) -> None:
+    """The id in nginx's response is the one in the backend's JSON log line and in nginx's
+    access log: a well-formed client id is kept, otherwise nginx makes one (32 hex)."""
+    headers = {"X-Request-ID": sent} if sent else {}
+    response = requests.get(
+        nginx_server.url + "/api/v1/evaluate?expression=1/0", headers=headers, timeout=5
+    )
+    request_id = response.headers["X-Request-ID"]
+    if sent == "bad id with spaces" or sent is None:
+        assert re.fullmatch(r"[0-9a-f]{32}", request_id)
+    else:
+        assert request_id == sent
+    assert response.json()["request_id"] == request_id
+    entries = _wait_for_log(gunicorn_server, request_id)
+    assert [entry["request_id"] for entry in entries] == [request_id]
+    assert entries[0]["path"] == "/api/v1/evaluate"
+    access = [json.loads(line) for line in nginx_server.log().splitlines() if request_id in line]
+    assert [(entry["request_id"], entry["status"]) for entry in access] == [(request_id, 422)]
+
+
+def test_body_limit_matches_the_backend(nginx_server: Server) -> None:
+    """A body of 16 KiB reaches the backend (which judges it); one byte more is refused by
+    nginx with a problem+json 413."""
+    limit = 16 * 1024
+    prefix, suffix = b'{"expression": "1', b'"}'
+    fits = prefix + b" " * (limit - len(prefix) - len(suffix)) + suffix
+    headers = {"Content-Type": "application/json"}
+    answered = requests.post(
+        nginx_server.url + "/api/v1/evaluate", data=fits, headers=headers, timeout=5
+    )
+    assert answered.status_code != 413
+    assert "X-Served-By" in answered.headers
+    refused = requests.post(
+        nginx_server.url + "/api/v1/evaluate", data=fits + b" ", headers=headers, timeout=5
+    )
+    assert_problem(refused, 413, "payload_too_large")
+    assert "X-Served-By" not in refused.headers
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/run_local.py", "/nginx/default.conf.template", "/.git/config", "/assets/../run_local.py"],
+)
+def test_only_the_ui_is_served(nginx_server: Server, path: str) -> None:
+    """Nothing but index.html and assets/ is served from the static root, as problem+json."""
+    response = requests.get(nginx_server.url + path, timeout=5)
+    assert_problem(response, 404, "not_found")
+
+
+def _established_to(port: int) -> int:
+    """Open TCP connections to 127.0.0.1:port (Linux /proc/net/tcp)."""
+    count = 0
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        remote, state = fields[2], fields[3]
+        if state == "01" and remote == f"0100007F:{port:04X}":
+            count += 1
+    return count
+
+
+@pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="needs Linux /proc/net/tcp")
+def test_upstream_connections_are_kept_alive() -> None:
+    """After a burst of API requests through nginx, nginx still holds idle connections to
+    gunicorn (upstream keep-alive), and they were reused: far fewer than the requests."""
+    with run_gunicorn() as backend, run_nginx(backend.port) as nginx:
+        with requests.Session() as session:
+            for _ in range(20):
+                assert session.get(nginx.url + "/api/v1/info", timeout=5).status_code == 200
+        time.sleep(0.2)
+        idle = _established_to(backend.port)
+    assert 1 <= idle <= 4
+
+
+def test_nginx_accepts_the_rendered_config(tmp_path: Path) -> None:
+    """`nginx -t` accepts the image's defaults rendered into the stand-in main config."""
+    nginx = nginx_binary()
+    env = run_local.site_environment(
+        {"STATIC_ROOT": str(FRONTEND_DIR), "LISTEN_ADDRESS": f"127.0.0.1:{free_port()}"},
+        base={},
+    )
+    env["BACKEND_HOST"] = "127.0.0.1"  # backend-svc only resolves inside the cluster
+    argv = run_local.write_nginx_config(tmp_path, env, nginx)
+    result = subprocess.run([*argv, "-t"], check=False, capture_output=True, text=True, timeout=10)
+    assert result.returncode == 0, result.stderr
+    assert "upstream calculator_backend" in rendered_site()
