@@ -58,7 +58,7 @@ if ($Help) {
 $Docker = if ($env:DOCKER) { $env:DOCKER } else { 'docker' }
 
 $Registry = $Registry.TrimEnd('/')
-if ($Registry -and $Registry -cnotmatch '^[A-Za-z0-9.-]+(:[0-9]+)?(/[a-z0-9._-]+)*$') {
+if ($Registry -and $Registry -cnotmatch '^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]+)?(/[a-z0-9][a-z0-9._-]*)*$') {
     Stop-WithError "invalid registry '$Registry': expected HOST[:PORT][/PATH], e.g. localhost:5001" 2
 }
 $Prefix = if ($Registry) { "$Registry/" } else { '' }

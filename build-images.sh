@@ -63,7 +63,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 docker="${DOCKER:-docker}"
 
 registry="${registry%/}"
-if [[ -n "$registry" && ! "$registry" =~ ^[A-Za-z0-9.-]+(:[0-9]+)?(/[a-z0-9._-]+)*$ ]]; then
+if [[ -n "$registry" && ! "$registry" =~ ^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]+)?(/[a-z0-9][a-z0-9._-]*)*$ ]]; then
   die "invalid registry '$registry': expected HOST[:PORT][/PATH], e.g. localhost:5001" 2
 fi
 prefix="${registry:+$registry/}"

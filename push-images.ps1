@@ -51,7 +51,7 @@ $Registry = $Registry.TrimEnd('/')
 if (-not $Registry) {
     Stop-WithError 'no registry given: pass -Registry REGISTRY or set REGISTRY (e.g. localhost:5001)' 2
 }
-if ($Registry -cnotmatch '^[A-Za-z0-9.-]+(:[0-9]+)?(/[a-z0-9._-]+)*$') {
+if ($Registry -cnotmatch '^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]+)?(/[a-z0-9][a-z0-9._-]*)*$') {
     Stop-WithError "invalid registry '$Registry': expected HOST[:PORT][/PATH], e.g. localhost:5001" 2
 }
 

@@ -63,7 +63,7 @@ docker="${DOCKER:-docker}"
 
 registry="${registry%/}"
 [[ -n "$registry" ]] || die "no registry given: pass --registry REGISTRY or set REGISTRY (e.g. localhost:5001)" 2
-if [[ ! "$registry" =~ ^[A-Za-z0-9.-]+(:[0-9]+)?(/[a-z0-9._-]+)*$ ]]; then
+if [[ ! "$registry" =~ ^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]+)?(/[a-z0-9][a-z0-9._-]*)*$ ]]; then
   die "invalid registry '$registry': expected HOST[:PORT][/PATH], e.g. localhost:5001" 2
 fi
 
