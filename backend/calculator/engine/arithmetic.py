@@ -58,8 +58,8 @@ def integer_power(base: Fraction, exponent: int) -> Fraction:
     if abs(base.numerator) == 1 and base.denominator == 1:
         return Fraction(base.numerator ** (exponent % 2))
     # log2 of the larger of numerator and denominator, times the exponent.
-    largest = max(abs(base.numerator), base.denominator)
-    if math.log2(largest) * abs(exponent) > MAX_BITS:
+    largest = max(abs(base.numerator), base.denominator)  # at least 2 here
+    if abs(exponent) > MAX_BITS or math.log2(largest) * abs(exponent) > MAX_BITS:
         raise too_large(f"The power needs more than {MAX_DIGITS:,} digits")
     return check_size(base**exponent)
 
