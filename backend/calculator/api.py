@@ -31,7 +31,6 @@ SYMBOLS = {
 
 
 def _answer(operation: str, result: Result, **fields: Any) -> ResponseReturnValue:
-    g.operation = operation
     return jsonify(
         operation=operation,
         **fields,
@@ -46,14 +45,15 @@ def _operation_view(operation: str) -> Any:
     names, _build = engine.OPERATIONS[operation]
 
     def view() -> ResponseReturnValue:
-        g.operation = operation
+        g.operation = operation  # set first, so refusals are counted per operation too
         values = params.inputs()
-        parsed = [params.operand(values, name) for name in names]
-        digits = params.precision(values)
+        parsed = {name: params.operand(values, name) for name in names}
         result = engine.calculate(
-            operation, {n: v for n, (_, v) in zip(names, parsed, strict=True)}, digits
+            operation,
+            {name: value for name, (_, value) in parsed.items()},
+            params.precision(values),
         )
-        operands = {n: text for n, (text, _) in zip(names, parsed, strict=True)}
+        operands = {name: text for name, (text, _) in parsed.items()}
         return _answer(operation, result, operands=operands)
 
     view.__name__ = operation
