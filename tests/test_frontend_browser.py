@@ -1,0 +1,343 @@
+"""The UI in headless Chromium, served by real nginx (real template) in front of real
+gunicorn, all on loopback."""
+
+from __future__ import annotations
+
+import json
+import re
+import signal
+import time
+from collections.abc import Callable
+
+import pytest
+from conftest import SCREENSHOTS_DIR, WatchedPage
+from nginx_server import run_nginx
+from playwright.sync_api import Page, expect
+
+from servers import Server, run_gunicorn
+
+pytestmark = [pytest.mark.browser, pytest.mark.integration]
+
+OpenPage = Callable[..., WatchedPage]
+
+
+def load(open_page: OpenPage, server: Server, **options: object) -> WatchedPage:
+    """Open the UI and wait until it has talked to the backend once."""
+    watched = open_page(**options)
+    watched.page.goto(server.url + "/")
+    expect(watched.page.locator("#status")).to_have_attribute("data-state", "online")
+    return watched
+
+
+def click_keys(page: Page, *labels: str) -> None:
+    """Press keypad buttons by their accessible names."""
+    for label in labels:
+        page.get_by_role("button", name=label, exact=True).click()
+
+
+def test_clicking_keys_shows_24(open_page: OpenPage, nginx_server: Server) -> None:
+    """Clicking 1 2 + 3 × 4 = shows 24 (precedence respected), without console errors."""
+    watched = load(open_page, nginx_server)
+    page = watched.page
+    click_keys(page, "1", "2", "Plus", "3", "Multiply", "4", "Equals")
+    expect(page.locator("#expression")).to_have_value("12+3×4")
+    expect(page.locator("#result")).to_have_text("24")
+    assert watched.problems() == []
+
+
+def test_typing_and_enter_shows_exact_decimal(open_page: OpenPage, nginx_server: Server) -> None:
+    """Typing 0.1+0.2 and Enter shows exactly 0.3, and says which instance answered."""
+    watched = load(open_page, nginx_server)
+    page = watched.page
+    page.locator("#expression").fill("0.1+0.2")
+    page.locator("#expression").press("Enter")
+    expect(page.locator("#result")).to_have_text("0.3")
+    expect(page.locator("#result-note")).to_contain_text("Answered by")
+    assert watched.problems() == []
+
+
+def test_division_by_zero_is_explained(open_page: OpenPage, nginx_server: Server) -> None:
+    """1/0 shows "Cannot divide by zero." in an alert next to the display, no result and
+    no raw JSON; the only console line is Chromium's own note about the 422."""
+    watched = load(open_page, nginx_server)
+    page = watched.page
+    page.locator("#expression").fill("1/0")
+    page.locator("#expression").press("Enter")
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text("Cannot divide by zero.")
+    expect(alert).not_to_contain_text("{")
+    expect(page.locator("#result")).to_have_text("")
+    assert watched.problems(allow_api_status_errors=True) == []
+
+
+def test_syntax_error_points_at_the_position(open_page: OpenPage, nginx_server: Server) -> None:
+    """A syntax error is described in words, the field is marked invalid and the
+    character the server pointed at is selected."""
+    watched = load(open_page, nginx_server)
+    page = watched.page
+    field = page.locator("#expression")
+    field.fill("2*(3+")
+    field.press("Enter")
+    expect(page.get_by_role("alert")).to_contain_text("complete or has a typo")
+    expect(field).to_have_attribute("aria-invalid", "true")
+    selection = page.evaluate(
+        "[document.activeElement.selectionStart, document.activeElement.value.length]"
+    )
+    assert selection == [5, 5]  # "end of the expression at position 6"
+
+
+def test_history_survives_reload_and_names_the_instance(
+    open_page: OpenPage, nginx_server: Server
+) -> None:
+    """A calculation goes to history with the X-Served-By instance; after a reload the
+    entry is still there, and selecting it puts the expression back."""
+    watched = load(open_page, nginx_server)
+    page = watched.page
+    hostname = page.request.get(nginx_server.url + "/api/v1/info").json()["hostname"]
+    page.locator("#expression").fill("2^64")
+    page.locator("#expression").press("Enter")
+    expect(page.locator("#result")).to_have_text("18446744073709551616")
+
+    page.reload()
+    first = page.locator("#history-list .history-item").first
+    expect(first).to_contain_text("2^64")
+    expect(first).to_contain_text("18446744073709551616")
+    expect(first.locator(".instance")).to_have_text(hostname)
+    stored = json.loads(page.evaluate("localStorage.getItem('calculator.history.v1')"))
+    assert stored[0]["servedBy"] == hostname
+
+    first.click()
+    expect(page.locator("#expression")).to_have_value("2^64")
+    expect(page.locator("#result")).to_have_text("18446744073709551616")
+
+    page.get_by_role("button", name="Clear history").click()
+    expect(page.locator("#history-list .history-item")).to_have_count(0)
+    page.reload()
+    expect(page.locator("#history-list .history-item")).to_have_count(0)
+    assert watched.problems() == []
+
+
+def test_history_keeps_the_last_50(open_page: OpenPage, nginx_server: Server) -> None:
+    """History holds at most 50 calculations, newest first."""
+    watched = load(open_page, nginx_server)
+    page = watched.page
+    old = [
+        {"expression": f"{n}+0", "result": str(n), "exact": True, "servedBy": "x", "at": 0}
+        for n in range(50)
+    ]
+    page.evaluate("h => localStorage.setItem('calculator.history.v1', JSON.stringify(h))", old)
+    page.reload()
+    page.locator("#expression").fill("6*7")
+    page.locator("#expression").press("Enter")
+    items = page.locator("#history-list .history-item")
+    expect(items).to_have_count(50)
+    expect(items.first).to_contain_text("6*7")
+    expect(items.last).to_contain_text("48+0")
+
+
+def test_keyboard_only(open_page: OpenPage, nginx_server: Server) -> None:
+    """Everything works from the keyboard alone: skip link to the field, Enter evaluates,
+    Escape clears, Backspace deletes, typing works with focus on a key, Tab reaches the
+    history and Enter reuses an entry; focus is always visible."""
+    watched = load(open_page, nginx_server)
+    page = watched.page
+    keyboard = page.keyboard
+    field = page.locator("#expression")
+    result = page.locator("#result")
+
+    keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Skip to the calculator")).to_be_focused()
+    keyboard.press("Enter")
+    expect(field).to_be_focused()
+    keyboard.type("2^10")
+    keyboard.press("Enter")
+    expect(result).to_have_text("1024")
+
+    keyboard.press("Escape")
+    expect(field).to_have_value("")
+    expect(result).to_have_text("")
+
+    keyboard.type("7*66")
+    keyboard.press("Backspace")
+    keyboard.press("Enter")
+    expect(result).to_have_text("42")
+
+    # Focus on a keypad key: digits and operators typed there go into the expression,
+    # Enter presses the focused key (not "evaluate"), "=" evaluates.
+    keyboard.press("Escape")
+    expect(field).to_be_focused()
+    for _ in range(40):
+        keyboard.press("Tab")
+        if page.evaluate("document.activeElement.dataset.insert") == "7":
+            break
+    else:
+        pytest.fail("Tab never reached the 7 key")
+    outline = page.evaluate(
+        "(() => { const s = getComputedStyle(document.activeElement);"
+        " return [s.outlineStyle, parseFloat(s.outlineWidth)]; })()"
+    )
+    assert outline[0] != "none"
+    assert outline[1] >= 2
+    keyboard.press("Enter")  # presses "7"
+    keyboard.type("+5")
+    expect(field).to_have_value("7+5")
+    keyboard.press("=")
+    expect(result).to_have_text("12")
+
+    for _ in range(80):
+        keyboard.press("Tab")
+        if page.evaluate("document.activeElement.classList.contains('history-item')"):
+            break
+    else:
+        pytest.fail("Tab never reached the history")
+    expect(page.locator(".history-item").first).to_be_focused()
+    keyboard.press("Escape")
+    keyboard.press("Shift+Tab")
+    keyboard.press("Tab")
+    keyboard.press("Enter")
+    expect(field).to_have_value("7+5")
+    expect(field).to_be_focused()
+    assert watched.problems() == []
+
+
+def test_accessible_names_and_live_result(open_page: OpenPage, nginx_server: Server) -> None:
+    """Every control has an accessible name, the field has a label, the result is an
+    aria-live region and errors are an alert."""
+    watched = load(open_page, nginx_server)
+    page = watched.page
+    unnamed = page.evaluate(
+        """[...document.querySelectorAll('button, input, select, a')]
+             .filter(el => !el.hidden && el.offsetParent !== null)
+             .filter(el => !(el.getAttribute('aria-label') || el.labels?.length
+                              || el.textContent.trim()))
+             .map(el => el.outerHTML)"""
+    )
+    assert unnamed == []
+    expect(page.get_by_label("Expression")).to_have_attribute("id", "expression")
+    expect(page.locator("#result")).to_have_attribute("aria-live", "polite")
+    expect(page.locator("#error")).to_have_attribute("role", "alert")
+    expect(page.locator("#status")).to_have_attribute("role", "status")
+
+
+def test_backend_stopped_shows_unavailable_within_5s(open_page: OpenPage) -> None:
+    """With the backend stopped, the status says "Backend unavailable" within 5 s without
+    any user action, and a calculation says the backend is unavailable; once a backend
+    answers again the status recovers."""
+    with run_gunicorn() as backend, run_nginx(backend.port) as nginx:
+        watched = load(open_page, nginx)
+        page = watched.page
+        status = page.locator("#status-text")
+        expect(status).to_contain_text("Online")
+
+        backend.stop(signal.SIGINT, timeout=10)  # quick shutdown: connections refused
+        started = time.monotonic()
+        expect(status).to_have_text("Backend unavailable", timeout=5_000)
+        elapsed = time.monotonic() - started
+        print(f"status showed 'Backend unavailable' {elapsed:.2f}s after the backend exited")
+        assert elapsed < 5
+
+        page.locator("#expression").fill("1+1")
+        started = time.monotonic()
+        page.locator("#expression").press("Enter")
+        expect(page.get_by_role("alert")).to_contain_text("backend is unavailable")
+        print(f"calculation reported unavailable after {time.monotonic() - started:.2f}s")
+        assert watched.problems(allow_api_status_errors=True) == []
+
+
+def test_request_timeout_is_reported(open_page: OpenPage, nginx_server: Server) -> None:
+    """A request that gets no answer is given up after 5 s with a message in words."""
+    watched = load(open_page, nginx_server)
+    page = watched.page
+    page.route("**/api/v1/evaluate", lambda route: None)  # never answered
+    page.locator("#expression").fill("1+1")
+    started = time.monotonic()
+    page.locator("#expression").press("Enter")
+    expect(page.locator("#result")).to_have_text("Calculating…")
+    expect(page.get_by_role("alert")).to_contain_text("No answer", timeout=8_000)
+    elapsed = time.monotonic() - started
+    assert 4.5 < elapsed < 7
+
+
+def test_unknown_problem_falls_back_to_server_detail(
+    open_page: OpenPage, nginx_server: Server
+) -> None:
+    """A problem code the UI has no sentence for shows the server's detail, not JSON."""
+    watched = load(open_page, nginx_server)
+    page = watched.page
+    body = {
+        "type": "urn:x",
+        "title": "Odd",
+        "status": 422,
+        "detail": "the moon is in the wrong phase",
+        "code": "moon_phase",
+        "request_id": "abc",
+    }
+    page.route(
+        "**/api/v1/evaluate",
+        lambda route: route.fulfill(
+            status=422, content_type="application/problem+json", body=json.dumps(body)
+        ),
+    )
+    page.locator("#expression").fill("1+1")
+    page.locator("#expression").press("Enter")
+    expect(page.get_by_role("alert")).to_have_text(
+        re.compile(r"^The moon is in the wrong phase\.Reference: abc$")
+    )
+
+
+def test_csp_is_enforced_and_violations_are_caught(
+    open_page: OpenPage, nginx_server: Server
+) -> None:
+    """The page's CSP really blocks inline script, and the watcher used by the other
+    tests sees that as a violation (so "no violations" elsewhere means something)."""
+    watched = load(open_page, nginx_server)
+    page = watched.page
+    page.evaluate(
+        """() => { const s = document.createElement('script');
+                   s.textContent = 'window.__inlineRan = true';
+                   document.body.append(s); }"""
+    )
+    page.wait_for_timeout(200)
+    assert page.evaluate("window.__inlineRan === undefined")
+    assert any("script-src" in violation for violation in watched.csp_violations)
+
+
+def test_no_horizontal_scroll_from_360px(open_page: OpenPage, nginx_server: Server) -> None:
+    """At 360, 390, 768 and 1280 px wide nothing overflows sideways, even with a
+    100-digit result (the precision chosen in the Digits menu)."""
+    for width in (360, 390, 768, 1280):
+        watched = load(open_page, nginx_server, width=width, height=800)
+        page = watched.page
+        page.get_by_label("Digits", exact=True).select_option("100")
+        page.locator("#expression").fill("sqrt(2)")
+        page.locator("#expression").press("Enter")
+        expect(page.locator("#result")).to_have_attribute("data-length", "huge")
+        expect(page.locator("#result-note")).to_contain_text("Rounded to 100 significant digits")
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"{overflow}px of horizontal overflow at {width}px"
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize(("width", "height"), [(1280, 800), (390, 844)])
+def test_screenshots(
+    open_page: OpenPage, nginx_server: Server, scheme: str, width: int, height: int
+) -> None:
+    """Screenshots of a page in use, per size and colour scheme, for people to look at;
+    the colour scheme really changes the page background."""
+    watched = load(open_page, nginx_server, width=width, height=height, color_scheme=scheme)
+    page = watched.page
+    for expression in ("sqrt(2)", "0.1+0.2", "2^64", "12+3×4"):
+        page.locator("#expression").fill(expression)
+        page.locator("#expression").press("Enter")
+        expect(page.locator("#history-list .history-item").first).to_contain_text(expression)
+    page.locator("#expression").fill("1/3")
+    page.locator("#expression").press("Enter")
+    expect(page.locator("#result")).to_have_text("0.3333333333333333333333333333")
+    page.locator("#expression").blur()
+    background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert (background == "rgb(243, 245, 249)") == (scheme == "light")
+    SCREENSHOTS_DIR.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS_DIR / f"calculator-{width}x{height}-{scheme}.png"
+    page.screenshot(path=str(path))
+    assert path.stat().st_size > 10_000
+    assert watched.problems() == []
