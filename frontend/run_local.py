@@ -369,7 +369,7 @@ def stop_process(process: subprocess.Popen[bytes], sig: int, timeout: float = 15
 
 
 def _interrupt(_signum: int, _frame: object) -> None:
-    """SIGTERM stops the servers like Ctrl-C does."""
+    """SIGINT (Ctrl-C) and SIGTERM stop the servers."""
     raise KeyboardInterrupt
 
 
@@ -436,6 +436,8 @@ def main(argv: list[str] | None = None) -> int:
         if port_in_use(args.host, port):
             print(f"run_local: port {port} is in use; choose another with {name}", flush=True)
             return 1
+    # Explicitly: a shell starting this in the background would have SIGINT ignored.
+    signal.signal(signal.SIGINT, _interrupt)
     signal.signal(signal.SIGTERM, _interrupt)
 
     nginx = None if args.no_nginx else find_nginx()
