@@ -194,14 +194,10 @@ def test_frontend_static_root_is_where_the_image_copies_the_ui() -> None:
 def test_image_names_are_identical_everywhere() -> None:
     """Manifests, Kustomization, compose and all four scripts name the same two images,
     and each file names both of them."""
-    manifest_images = {
-        container(doc)["image"].split(":")[0] for doc in of_kind("Deployment")
-    }
+    manifest_images = {container(doc)["image"].split(":")[0] for doc in of_kind("Deployment")}
     assert manifest_images == set(IMAGE_NAMES)
     assert {item["name"] for item in kustomization()["images"]} == set(IMAGE_NAMES)
-    compose_images = {
-        service["image"].split(":")[0] for service in compose()["services"].values()
-    }
+    compose_images = {service["image"].split(":")[0] for service in compose()["services"].values()}
     assert compose_images == set(IMAGE_NAMES)
     for script in SCRIPTS:
         text = (ROOT / script).read_text(encoding="utf-8")
@@ -389,11 +385,7 @@ def test_backend_cmd_is_the_command_the_tests_run() -> None:
     assert cmd.exec_form() == GUNICORN_ARGV == run_local.GUNICORN_ARGV
     assert not instructions(dockerfile, "ENTRYPOINT")
     workdir = instructions(dockerfile, "WORKDIR")[-1].args
-    copied = {
-        source: copy_.destination
-        for copy_ in copies(dockerfile)
-        for source in copy_.sources
-    }
+    copied = {source: copy_.destination for copy_ in copies(dockerfile) for source in copy_.sources}
     # gunicorn.conf.py and the calculator package sit side by side in WORKDIR, as in backend/.
     assert copied["gunicorn.conf.py"] in ("./", f"{workdir}/")
     assert copied["calculator/"] in ("./calculator/", f"{workdir}/calculator/")
