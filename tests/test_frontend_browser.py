@@ -241,6 +241,10 @@ def test_backend_stopped_shows_unavailable_within_5s(open_page: OpenPage) -> Non
         page.locator("#expression").press("Enter")
         expect(page.get_by_role("alert")).to_contain_text("backend is unavailable")
         print(f"calculation reported unavailable after {time.monotonic() - started:.2f}s")
+        SCREENSHOTS_DIR.mkdir(parents=True, exist_ok=True)
+        page.set_viewport_size({"width": 390, "height": 844})
+        expect(page.get_by_text("Backend unavailable")).to_be_visible()
+        page.screenshot(path=str(SCREENSHOTS_DIR / "calculator-390x844-backend-unavailable.png"))
         assert watched.problems(allow_api_status_errors=True) == []
 
 
@@ -256,12 +260,14 @@ def test_request_timeout_is_reported(open_page: OpenPage, nginx_server: Server) 
     expect(page.get_by_role("alert")).to_contain_text("No answer", timeout=8_000)
     elapsed = time.monotonic() - started
     assert 4.5 < elapsed < 7
+    page.unroute_all(behavior="ignoreErrors")
 
 
 def test_unknown_problem_falls_back_to_server_detail(
     open_page: OpenPage, nginx_server: Server
 ) -> None:
-    """A problem code the UI has no sentence for shows the server's detail, not JSON."""
+    """A problem code the UI has no sentence for shows the server's detail as a
+    sentence, not JSON; a detail starting with a name like sqrt(x) keeps its case."""
     watched = load(open_page, nginx_server)
     page = watched.page
     body = {
@@ -283,6 +289,9 @@ def test_unknown_problem_falls_back_to_server_detail(
     expect(page.get_by_role("alert")).to_have_text(
         re.compile(r"^The moon is in the wrong phase\.Reference: abc$")
     )
+    body["detail"] = "sqrt(x) needs x >= 0"
+    page.locator("#expression").press("Enter")
+    expect(page.get_by_role("alert")).to_have_text(re.compile(r"^sqrt\(x\) needs x >= 0\."))
 
 
 def test_csp_is_enforced_and_violations_are_caught(

@@ -4,7 +4,7 @@ import * as api from "./api.js";
 import { describeError } from "./messages.js";
 import { addEntry, HISTORY_KEY, loadHistory, saveHistory } from "./history.js";
 
-const STATUS_INTERVAL_MS = 4000; // while the backend answers
+const STATUS_INTERVAL_MS = 3000; // while the backend answers
 const STATUS_RETRY_MS = 2000; // while it does not
 const PENDING_DELAY_MS = 250; // show "Calculating…" only for slow answers
 const PRECISION_KEY = "calculator.precision";
@@ -31,7 +31,7 @@ const ui = {
   buildInfo: $("build-info"),
 };
 
-let history = loadHistory();
+let calculations = loadHistory(); // newest first
 let shownResult = null; // the result on screen while the expression is unchanged
 let running = null; // AbortController of the evaluation in flight
 let statusTimer = 0;
@@ -99,14 +99,14 @@ async function evaluate() {
   try {
     const answer = await api.evaluate(expression, Number(ui.precision.value), controller.signal);
     showAnswer(answer);
-    history = addEntry(history, {
+    calculations = addEntry(calculations, {
       expression,
       result: answer.data.result,
       exact: answer.data.exact,
       servedBy: answer.servedBy || "",
       at: Date.now(),
     });
-    saveHistory(history);
+    saveHistory(calculations);
     renderHistory();
     if (ui.status.dataset.state !== "online") checkStatus();
   } catch (error) {
@@ -146,6 +146,7 @@ function showError({ message, detail, position }, requestId) {
   if (detail) parts.push(small(detail));
   if (requestId && !detail) parts.push(small(`Reference: ${requestId}`));
   ui.error.replaceChildren(...parts);
+  ui.form.dataset.error = "";
   if (Number.isInteger(position) && position >= 1) {
     ui.input.setAttribute("aria-invalid", "true");
     const at = Math.min(position - 1, ui.input.value.length);
@@ -155,6 +156,7 @@ function showError({ message, detail, position }, requestId) {
 
 function clearError() {
   ui.error.replaceChildren();
+  delete ui.form.dataset.error;
   ui.input.removeAttribute("aria-invalid");
 }
 
@@ -162,6 +164,11 @@ function small(text) {
   const element = document.createElement("small");
   element.textContent = text;
   return element;
+}
+
+/** Change text only when it differs, so live regions announce changes, not every poll. */
+function setText(element, text) {
+  if (element.textContent !== text) element.textContent = text;
 }
 
 function capitalize(text) {
@@ -174,9 +181,9 @@ const timeFormat = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute:
 const dateFormat = new Intl.DateTimeFormat(undefined, { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" });
 
 function renderHistory() {
-  ui.historyList.replaceChildren(...history.map(historyItem));
-  ui.historyEmpty.hidden = history.length > 0;
-  ui.clearHistory.disabled = history.length === 0;
+  ui.historyList.replaceChildren(...calculations.map(historyItem));
+  ui.historyEmpty.hidden = calculations.length > 0;
+  ui.clearHistory.disabled = calculations.length === 0;
 }
 
 function historyItem(entry, index) {
@@ -247,15 +254,15 @@ async function checkStatus() {
 
 function showOnline(info) {
   ui.status.dataset.state = "online";
-  ui.statusText.textContent = info.version ? `Online · v${info.version}` : "Online";
+  setText(ui.statusText, info.version ? `Online · v${info.version}` : "Online");
   ui.status.title = `Backend reachable; last answered by ${info.hostname}, started ${info.started_at}`;
   const commit = info.commit && info.commit !== "unknown" ? ` (${String(info.commit).slice(0, 7)})` : "";
-  ui.buildInfo.textContent = `${info.name || "backend"} ${info.version || ""}${commit}`;
+  setText(ui.buildInfo, `${info.name || "backend"} ${info.version || ""}${commit}`);
 }
 
 function showOffline() {
   ui.status.dataset.state = "offline";
-  ui.statusText.textContent = "Backend unavailable";
+  setText(ui.statusText, "Backend unavailable");
   ui.status.title = "The calculator backend does not answer; retrying every few seconds.";
 }
 
@@ -284,7 +291,7 @@ function onKeypadClick(event) {
   else if (key.dataset.action === "clear") clearAll();
   else if (key.dataset.action === "backspace") backspace();
   else if (key.dataset.action === "evaluate") evaluate();
-  else if (key.dataset.action === "answer" && history.length > 0) insert(history[0].result);
+  else if (key.dataset.action === "answer" && calculations.length > 0) insert(calculations[0].result);
 }
 
 function onKeydown(event) {
@@ -355,18 +362,18 @@ function init() {
 
   ui.historyList.addEventListener("click", (event) => {
     const button = event.target.closest(".history-item");
-    const entry = button && history[Number(button.dataset.index)];
+    const entry = button && calculations[Number(button.dataset.index)];
     if (entry) reuse(entry, event.detail === 0);
   });
   ui.clearHistory.addEventListener("click", () => {
-    history = [];
-    saveHistory(history);
+    calculations = [];
+    saveHistory(calculations);
     renderHistory();
     ui.input.focus(); // the button just became disabled: keep focus somewhere useful
   });
   window.addEventListener("storage", (event) => {
     if (event.key === HISTORY_KEY) {
-      history = loadHistory();
+      calculations = loadHistory();
       renderHistory();
     }
   });

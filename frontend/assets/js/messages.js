@@ -45,7 +45,7 @@ export function describeError(error) {
     case "problem": {
       const { code, detail, title, position } = error.problem;
       const sentence = BY_CODE[code];
-      const serverText = typeof detail === "string" && detail ? sentenceCase(detail) : "";
+      const serverText = typeof detail === "string" && detail ? asSentence(detail) : "";
       return {
         message: sentence || serverText || title || `The request failed (HTTP ${error.status}).`,
         detail: sentence && serverText && !UNAVAILABLE_CODES.has(code) ? serverText : "",
@@ -63,8 +63,9 @@ export function describeError(error) {
   }
 }
 
-function sentenceCase(text) {
+// With a capital and a full stop, but names such as "sqrt(x)" kept as written.
+function asSentence(text) {
   const trimmed = text.trim();
-  const capital = trimmed.charAt(0).toUpperCase() + trimmed.slice(1);
+  const capital = /^[a-z]+\s/.test(trimmed) ? trimmed[0].toUpperCase() + trimmed.slice(1) : trimmed;
   return /[.!?]$/.test(capital) ? capital : `${capital}.`;
 }
