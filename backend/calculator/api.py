@@ -90,7 +90,7 @@ def operations() -> ResponseReturnValue:
             }
             for name, (operands, _) in engine.OPERATIONS.items()
         ],
-        operators=["+", "-", "*", "/", "%", "^", "!", "(", ")"],
+        operators=["+", "-", "*", "/", "%", "^", "!", "√", "(", ")"],
         aliases=engine.ALIASES,
         functions=[
             {"name": name, "arguments": list(range(low, high + 1))}

@@ -59,6 +59,10 @@ from calculator.limits import MAX_DEPTH, MAX_EXPRESSION_CHARS
         # aliases and spacing
         ("3×4÷2−1", "5"),
         ("2**10", "1024"),
+        ("√16", "4"),
+        ("√4^2", "4"),
+        ("√√16", "2"),
+        ("-√9", "-3"),
         ("  1 +\t2 ", "3"),
     ],
 )
@@ -137,6 +141,8 @@ def test_value_is_nearest_json_number(result_text: str, value: float | None) -> 
         ("(1", InputError, "syntax_error"),
         ("1)", InputError, "syntax_error"),
         ("2 3", InputError, "syntax_error"),
+        ("2√9", InputError, "syntax_error"),
+        ("√", InputError, "syntax_error"),
         ("foo(1)", InputError, "syntax_error"),
         ("sqrt(1, 2)", InputError, "syntax_error"),
         ("1..2", InputError, "syntax_error"),
@@ -163,6 +169,11 @@ def test_syntax_errors_say_where(expression: str, position: int) -> None:
         evaluate(expression)
     assert caught.value.position == position
     assert f"position {position}" in caught.value.detail
+
+
+def test_pi_sign_is_pi() -> None:
+    """π is an alias of the constant pi."""
+    assert evaluate("π").result == evaluate("pi").result
 
 
 def test_names_are_case_insensitive() -> None:

@@ -9,14 +9,14 @@ from typing import NamedTuple
 from .errors import syntax_error
 
 # Typographic operators people paste from documents, mapped to the ASCII ones.
-ALIASES = {"×": "*", "÷": "/", "−": "-", "**": "^"}
+ALIASES = {"×": "*", "÷": "/", "−": "-", "**": "^", "π": "pi"}
 
 _TOKEN_RE = re.compile(
     r"""
     (?P<space>[ \t\r\n]+)
   | (?P<number>(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)
-  | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
-  | (?P<op>\*\*|[-+*/%^!(),×÷−])
+  | (?P<name>[A-Za-z_][A-Za-z0-9_]*|π)
+  | (?P<op>\*\*|[-+*/%^!(),×÷−√])
     """,
     re.VERBOSE,
 )

@@ -5,7 +5,8 @@ Grammar, loosest binding first:
     expression := term (("+" | "-") term)*
     term       := unary (("*" | "/" | "%") unary)*
     unary      := ("-" | "+") unary | power
-    power      := postfix ("^" unary)?          right-associative; -2^2 is -(2^2)
+    power      := root ("^" unary)?             right-associative; -2^2 is -(2^2)
+    root       := "√" root | postfix            √x is sqrt(x): √4^2 is (√4)^2
     postfix    := primary "!"*
     primary    := NUMBER | CONSTANT | FUNCTION "(" expression ("," expression)* ")"
                 | "(" expression ")"
@@ -119,7 +120,7 @@ class Parser:
         return self.power()
 
     def power(self) -> Node:
-        base = self.postfix()
+        base = self.root()
         caret = self.accept("^")
         if caret is None:
             return base
@@ -127,6 +128,15 @@ class Parser:
         exponent = self.unary()
         self.depth -= 1
         return Power(base, exponent, caret.position)
+
+    def root(self) -> Node:
+        radical = self.accept("√")
+        if radical is None:
+            return self.postfix()
+        self.enter(radical.position)
+        operand = self.root()
+        self.depth -= 1
+        return Call("sqrt", (operand,), radical.position)
 
     def postfix(self) -> Node:
         node = self.primary()
