@@ -6,6 +6,7 @@ Shared by the backend integration tests and the cross-component tests (importabl
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -14,10 +15,11 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
 import requests
@@ -32,6 +34,8 @@ VENV_BIN = Path(sys.executable).parent
 GUNICORN_ARGV = ["gunicorn", "--config", "gunicorn.conf.py", "calculator:create_app()"]
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
+
+T = TypeVar("T")
 
 
 def require_executable(name: str, *candidates: str) -> str:
@@ -73,6 +77,37 @@ def wait_for_http(
     raise TimeoutError(f"{url} did not answer within {timeout}s: {last}")
 
 
+def wait_until(
+    predicate: Callable[[], T | None], timeout: float, what: str, interval: float = 0.05
+) -> T:
+    """Poll predicate until it returns something truthy (returned), within timeout seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = predicate()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"not within {timeout}s: {what}")
+        time.sleep(interval)
+
+
+def child_pids(pid: int) -> set[int]:
+    """PIDs of the live (non-zombie) child processes of pid, from /proc (Linux)."""
+    children = set()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue  # exited meanwhile
+        # Fields after the command name, which is in parentheses and may hold spaces.
+        state, ppid = stat.rsplit(")", 1)[1].split()[:2]
+        if int(ppid) == pid and state != "Z":
+            children.add(int(entry.name))
+    return children
+
+
 @dataclass
 class Server:
     """A running server process and where to reach it."""
@@ -89,6 +124,21 @@ class Server:
     def log(self) -> str:
         """Everything the server wrote to stdout and stderr so far."""
         return self.log_path.read_text(errors="replace")
+
+    def log_records(self) -> list[dict[str, Any]]:
+        """The log parsed as JSON lines; ValueError names the first line that is not JSON."""
+        records = []
+        for line in self.log().splitlines():
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except ValueError:
+                record = None
+            if not isinstance(record, dict):
+                raise ValueError(f"log line is not a JSON object: {line!r}")
+            records.append(record)
+        return records
 
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 30.0) -> int:
         """Send sig and wait for exit (killed after timeout); returns the exit code."""

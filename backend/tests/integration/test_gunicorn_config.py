@@ -1,0 +1,154 @@
+"""backend/gunicorn.conf.py: defaults, environment overrides, and the README's table."""
+
+from __future__ import annotations
+
+import re
+import runpy
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from calculator.lifecycle import DRAIN_FILE_ENV
+
+pytestmark = pytest.mark.integration
+
+BACKEND = Path(__file__).resolve().parents[2]
+CONFIG = BACKEND / "gunicorn.conf.py"
+README = BACKEND.parent / "README.md"
+
+# Every variable gunicorn.conf.py reads (the app's are found by scanning its source).
+CONFIG_VARIABLES = (
+    "HOST",
+    "PORT",
+    "WEB_CONCURRENCY",
+    "WEB_THREADS",
+    "GUNICORN_KEEPALIVE",
+    "GRACEFUL_TIMEOUT",
+    "SHUTDOWN_DRAIN_SECONDS",
+    "PROMETHEUS_MULTIPROC_DIR",
+    "FORWARDED_ALLOW_IPS",
+    "LOG_LEVEL",
+)
+# Read by gunicorn itself when set; the config does not set them.
+GUNICORN_OWN = ("GUNICORN_CMD_ARGS",)
+
+
+def load_config(monkeypatch: pytest.MonkeyPatch, **env: str) -> dict[str, Any]:
+    """The config module's namespace, evaluated with exactly these variables set."""
+    for name in (*CONFIG_VARIABLES, *GUNICORN_OWN):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return runpy.run_path(str(CONFIG))
+
+
+def readme_table() -> dict[str, str]:
+    """Variable -> default, from the table in README's configuration section."""
+    text = README.read_text()
+    section = text.split("<!-- section: configuration -->")[1].split("<!-- /section")[0]
+    rows = re.findall(r"^\| `([A-Z][A-Z0-9_]*)` \| (.+?) \|", section, flags=re.MULTILINE)
+    return {name: default.strip().strip("`") for name, default in rows}
+
+
+def test_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With no environment: all interfaces, port 5000, 2 gthread workers x 4 threads,
+    keep-alive 75 s (longer than nginx's 60 s), graceful 20 s, drain 5 s, no access log."""
+    config = load_config(monkeypatch)
+    assert config["bind"] == ["0.0.0.0:5000"]
+    assert (config["workers"], config["worker_class"], config["threads"]) == (2, "gthread", 4)
+    assert config["keepalive"] == config["DEFAULT_KEEPALIVE"] == 75
+    assert config["keepalive"] > 60
+    assert (config["timeout"], config["graceful_timeout"]) == (30, 20)
+    assert config["shutdown_drain_seconds"] == config["DEFAULT_SHUTDOWN_DRAIN_SECONDS"] == 5
+    assert (config["limit_request_line"], config["limit_request_fields"]) == (4094, 50)
+    assert config["limit_request_field_size"] == 8190
+    assert config["accesslog"] is None
+    assert config["loglevel"] == "info"
+    assert config["control_socket_disable"] is True
+    assert config["preload_app"] is False
+    assert config["forwarded_allow_ips"] == "127.0.0.1,::1"
+    if Path(config["SHM_DIR"]).is_dir():
+        assert config["worker_tmp_dir"] == config["SHM_DIR"]
+
+
+def test_environment_overrides(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each variable changes its setting; an IPv6 host is bracketed in the bind address."""
+    config = load_config(
+        monkeypatch,
+        HOST="::",
+        PORT="8000",
+        WEB_CONCURRENCY="5",
+        WEB_THREADS="8",
+        GUNICORN_KEEPALIVE="90",
+        GRACEFUL_TIMEOUT="7",
+        SHUTDOWN_DRAIN_SECONDS="0.5",
+        LOG_LEVEL="WARNING",
+        FORWARDED_ALLOW_IPS="10.0.0.0/8",
+    )
+    assert config["bind"] == ["[::]:8000"]
+    assert (config["workers"], config["threads"], config["keepalive"]) == (5, 8, 90)
+    assert (config["graceful_timeout"], config["shutdown_drain_seconds"]) == (7, 0.5)
+    assert config["loglevel"] == "warning"
+    assert config["forwarded_allow_ips"] == "10.0.0.0/8"
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("PORT", "http"),
+        ("PORT", "0"),
+        ("WEB_CONCURRENCY", "0"),
+        ("WEB_THREADS", "-1"),
+        ("GUNICORN_KEEPALIVE", "1.5"),
+        ("GRACEFUL_TIMEOUT", "0"),
+        ("SHUTDOWN_DRAIN_SECONDS", "-1"),
+        ("SHUTDOWN_DRAIN_SECONDS", "nan"),
+        ("LOG_LEVEL", "verbose"),
+    ],
+)
+def test_invalid_values_stop_start_up(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str
+) -> None:
+    """An invalid value is an error that names the variable, never a silent default."""
+    with pytest.raises(ValueError, match=name):
+        load_config(monkeypatch, **{name: value})
+
+
+def test_drain_marker_variable_matches_the_app(monkeypatch: pytest.MonkeyPatch) -> None:
+    """gunicorn and the app agree on the variable naming the drain marker."""
+    assert load_config(monkeypatch)["DRAIN_FILE_ENV"] == DRAIN_FILE_ENV
+
+
+def test_readme_documents_every_variable_with_its_default(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """README's configuration table lists every variable gunicorn and the app read, and the
+    defaults it states are the ones in effect."""
+    table = readme_table()
+    app_source = "\n".join(p.read_text() for p in (BACKEND / "calculator").rglob("*.py"))
+    app_variables = set(re.findall(r"""env(?:iron)?\.get\(\s*["']([A-Z][A-Z0-9_]*)""", app_source))
+    config_source = CONFIG.read_text()
+    read_by_name = r"""(?:environ\.get|_env_\w+)\(\s*["']([A-Z][A-Z0-9_]*)"""
+    named_constants = r"""^[A-Z_]+_ENV = ["']([A-Z][A-Z0-9_]*)"""
+    config_variables = set(re.findall(read_by_name, config_source)) | set(
+        re.findall(named_constants, config_source, flags=re.MULTILINE)
+    )
+    assert config_variables - {DRAIN_FILE_ENV} == set(CONFIG_VARIABLES)
+    assert app_variables >= {"LOG_LEVEL", "GIT_COMMIT"}
+    assert sorted((config_variables | app_variables) - {DRAIN_FILE_ENV} - table.keys()) == []
+
+    config = load_config(monkeypatch)
+    stated = {
+        "HOST": config["DEFAULT_HOST"],
+        "PORT": str(config["DEFAULT_PORT"]),
+        "WEB_CONCURRENCY": str(config["workers"]),
+        "WEB_THREADS": str(config["threads"]),
+        "GUNICORN_KEEPALIVE": str(config["keepalive"]),
+        "GRACEFUL_TIMEOUT": str(config["graceful_timeout"]),
+        "SHUTDOWN_DRAIN_SECONDS": f"{config['shutdown_drain_seconds']:g}",
+        "FORWARDED_ALLOW_IPS": config["forwarded_allow_ips"],
+        "LOG_LEVEL": config["loglevel"],
+        "GIT_COMMIT": "unknown",
+    }
+    assert {name: table[name] for name in stated} == stated
