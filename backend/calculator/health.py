@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, Response, jsonify
+from flask import Blueprint, Flask, jsonify
 from flask.typing import ResponseReturnValue
 
 from .lifecycle import draining
@@ -25,13 +25,7 @@ def readyz() -> ResponseReturnValue:
     return jsonify(status="ready")
 
 
-def _close_while_draining(response: Response) -> Response:
-    # Ask keep-alive clients (nginx's upstream pool) to reconnect elsewhere.
-    if draining():
-        response.headers["Connection"] = "close"
-    return response
-
-
 def init_app(app: Flask) -> None:
+    # Closing kept-alive connections while draining is gunicorn's job (pre_request in
+    # gunicorn.conf.py): a WSGI app may not set hop-by-hop headers such as Connection.
     app.register_blueprint(bp)
-    app.after_request(_close_while_draining)
