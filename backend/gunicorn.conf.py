@@ -11,6 +11,7 @@ The container's root file system is read-only, so the only writes go to /dev/shm
 
 from __future__ import annotations
 
+import atexit
 import functools
 import json
 import logging
@@ -235,11 +236,6 @@ class _Runtime:
     draining: bool = False
 
 
-def _runtime(server: Arbiter) -> _Runtime:
-    runtime: _Runtime = server.calculator_runtime
-    return runtime
-
-
 def _empty_directory(path: str) -> None:
     for entry in os.scandir(path):
         if entry.is_dir(follow_symlinks=False):
@@ -248,16 +244,31 @@ def _empty_directory(path: str) -> None:
             os.unlink(entry.path)
 
 
-def on_starting(server: Arbiter) -> None:
-    """Master, before any worker exists: create the runtime dir and set the app's env."""
+def _remove_runtime(server: Arbiter, master_pid: int) -> None:
+    # atexit handlers also run in workers, which are forks of the master: only the
+    # master owns the directory.
+    if os.getpid() != master_pid:
+        return
+    signal.setitimer(signal.ITIMER_REAL, 0)
+    runtime: _Runtime | None = getattr(server, "calculator_runtime", None)
+    if runtime is not None:
+        shutil.rmtree(runtime.directory, ignore_errors=True)
+
+
+def when_ready(server: Arbiter) -> None:
+    """Master, listening, no worker yet: prepare the app's environment, install the drain."""
+    # Here rather than in on_starting: a failure to bind the port exits before this,
+    # and would otherwise leave the directory behind.
     directory = tempfile.mkdtemp(
         prefix="calculator-", dir=SHM_DIR if os.path.isdir(SHM_DIR) else None
     )
+    # on_exit covers gunicorn's normal exits, atexit the rest (all but SIGKILL).
+    atexit.register(_remove_runtime, server, os.getpid())
     # Always a fresh private path, so a marker left by an earlier run cannot make a new
     # server report itself as shutting down.
-    drain_file = os.path.join(directory, "draining")
-    os.environ[DRAIN_FILE_ENV] = drain_file
-    server.calculator_runtime = _Runtime(directory, drain_file)
+    runtime = _Runtime(directory, os.path.join(directory, "draining"))
+    server.calculator_runtime = runtime
+    os.environ[DRAIN_FILE_ENV] = runtime.drain_file
 
     # prometheus_client picks its multiprocess value class when first imported, so the
     # variable must be set before a worker imports the app. Files left by an earlier
@@ -275,12 +286,11 @@ def on_starting(server: Arbiter) -> None:
 
     util.write_error = _write_problem  # workers inherit this when they fork
     server.log.info("runtime directory %s, metrics directory %s", directory, metrics_dir)
+    _install_drain(server, runtime, shutdown_drain_seconds)
 
 
-def when_ready(server: Arbiter) -> None:
-    """Master, listening: make the first SIGTERM drain before the graceful stop."""
-    drain_seconds = shutdown_drain_seconds
-    runtime = _runtime(server)
+def _install_drain(server: Arbiter, runtime: _Runtime, drain_seconds: float) -> None:
+    """Make the first SIGTERM drain for drain_seconds before gunicorn's graceful stop."""
     graceful_stop = server.handle_term  # raises StopIteration: gunicorn's graceful stop
 
     def resend_term(_signum: int, _frame: FrameType | None) -> None:
@@ -340,14 +350,11 @@ def pre_request(worker: Worker, req: Request) -> None:
 
 def child_exit(server: Arbiter, worker: Worker) -> None:
     """Master, a worker exited: drop its live-gauge files; its counters stay summed."""
-    from prometheus_client import multiprocess  # noqa: PLC0415 - after on_starting's env
+    from prometheus_client import multiprocess  # noqa: PLC0415 - after when_ready's env
 
     multiprocess.mark_process_dead(worker.pid)
 
 
 def on_exit(server: Arbiter) -> None:
     """Master, exiting: remove the runtime dir (drain marker and private metrics)."""
-    signal.setitimer(signal.ITIMER_REAL, 0)
-    runtime: _Runtime | None = getattr(server, "calculator_runtime", None)
-    if runtime is not None:
-        shutil.rmtree(runtime.directory, ignore_errors=True)
+    _remove_runtime(server, os.getpid())

@@ -57,9 +57,14 @@ def test_metrics_are_summed_across_workers() -> None:
         workers = child_pids(server.process.pid)
         assert len(workers) == 2
         sent: set[str] = set()
+
         # Fresh connections land on whichever worker accepts first; keep going (bounded)
         # until both have served at least a few, so the sum really spans processes.
-        while len(sent) < 20 or min(pids_by_request(server, sent).values(), default=0) < 3:
+        def both_served_some() -> bool:
+            served = pids_by_request(server, sent)
+            return len(served) == 2 and min(served.values()) >= 3
+
+        while len(sent) < 20 or not both_served_some():
             assert len(sent) < 500, f"one worker served everything: {pids_by_request(server, sent)}"
             sent.add(add_once(server))
         wait_until(
