@@ -7,7 +7,7 @@ import platform
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Blueprint, current_app, g, jsonify
+from flask import Blueprint, current_app, g, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from . import engine, limits, params
@@ -74,7 +74,13 @@ def evaluate() -> ResponseReturnValue:
     values = params.inputs()
     expression = params.text(values, "expression")
     digits = params.precision(values)
-    return _answer("evaluate", engine.evaluate(expression, digits), expression=expression)
+    try:
+        result = engine.evaluate(expression, digits)
+    except engine.InputError as error:
+        if request.method == "GET" and b"+" in request.query_string and " " in expression:
+            error.detail += " (in a URL, '+' stands for a space: write %2B for plus)"
+        raise
+    return _answer("evaluate", result, expression=expression)
 
 
 @bp.get("/operations")

@@ -41,6 +41,10 @@ TITLES = {
     "invalid_json": "Invalid JSON body",
     "expression_too_long": "Expression too long",
     "too_deep": "Expression nested too deeply",
+    "too_complex": "Expression too costly",
+    "duplicate_parameter": "Duplicate parameter",
+    "invalid_expression": "Invalid expression",
+    "payload_too_large": "Request body too large",
 }
 
 log = logging.getLogger(__name__)
@@ -66,7 +70,8 @@ def problem(status: int, code: str, detail: str, **extra: Any) -> Response:
         "request_id": g.get("request_id"),
         **extra,
     }
-    return Response(json.dumps(body), status=status, mimetype=PROBLEM_MIME)
+    # Compact, like the success responses.
+    return Response(json.dumps(body, separators=(",", ":")), status=status, mimetype=PROBLEM_MIME)
 
 
 def _from_api_error(error: ApiError) -> Response:

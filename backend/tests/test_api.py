@@ -97,6 +97,15 @@ def test_syntax_error_reports_position(client: FlaskClient) -> None:
     assert response.json["position"] == 5
 
 
+def test_plus_in_a_url_gets_a_hint(client: FlaskClient) -> None:
+    """An unencoded '+' in a GET query arrives as a space; the error says so."""
+    response = client.get("/api/v1/evaluate?expression=2+3")
+    assert response.status_code == 400
+    assert "write %2B for plus" in response.json["detail"]
+    encoded = client.get("/api/v1/evaluate?expression=2%2B3")
+    assert encoded.json["result"] == "5"
+
+
 def test_problem_json_shape(client: FlaskClient) -> None:
     """Errors carry type, title, status, detail, code and the request id (RFC 9457)."""
     response = client.get("/api/v1/divide?a=1&b=0", headers={"X-Request-ID": "abc-123"})

@@ -181,6 +181,23 @@ def test_names_are_case_insensitive() -> None:
     assert evaluate("Sqrt(PI^2)").result == evaluate("pi").result
 
 
+@pytest.mark.parametrize(
+    ("expression", "hint"),
+    [
+        ("2(3)", "multiplication needs an explicit '*', as in 2*(3)"),
+        ("2pi", "multiplication needs an explicit '*', as in 2*(3)"),
+        ("2 3", "an operator is missing between two numbers"),
+        ("1)", "it closes no '('"),
+    ],
+)
+def test_syntax_errors_hint_at_the_likely_fix(expression: str, hint: str) -> None:
+    """Common slips get a hint after the position."""
+    with pytest.raises(InputError) as caught:
+        evaluate(expression)
+    assert caught.value.detail.endswith(f"({hint})")
+    assert f"at position {caught.value.position} (" in caught.value.detail
+
+
 def test_nesting_at_the_limit_is_allowed() -> None:
     """Exactly MAX_DEPTH levels of parentheses still evaluate."""
     expression = "(" * MAX_DEPTH + "1" + ")" * MAX_DEPTH

@@ -39,8 +39,10 @@ class InsufficientPrecisionError(MathError):
 
 
 def syntax_error(detail: str, position: int) -> InputError:
-    """A syntax error that says where."""
-    return InputError(f"{detail} at position {position}", code="syntax_error", position=position)
+    """A syntax error that says where (before any parenthesised hint in the detail)."""
+    what, paren, hint = detail.partition(" (")
+    where = f"{what} at position {position}" + (f" ({hint}" if paren else "")
+    return InputError(where, code="syntax_error", position=position)
 
 
 def division_by_zero(detail: str = "Division by zero is undefined") -> MathError:

@@ -86,11 +86,19 @@ class Parser:
 
     def parse(self) -> Node:
         node = self.expression()
-        if self.current.kind != "end":
+        token = self.current
+        if token.kind != "end":
+            hint = ""
+            if token.kind == "number":
+                hint = " (an operator is missing between two numbers)"
+            elif token.kind == "name" or token.text in ("(", "√"):
+                hint = " (multiplication needs an explicit '*', as in 2*(3))"
+            elif token.text == ")":
+                hint = " (it closes no '(')"
             raise syntax_error(
                 f"Expected an operator or the end of the expression but found "
-                f"{_describe(self.current)}",
-                self.current.position,
+                f"{_describe(token)}{hint}",
+                token.position,
             )
         return node
 
