@@ -4,16 +4,21 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+POLICY := $(VENV)/policy/.installed
 
 .PHONY: help run test lint format clean
 
 help: ## List the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-7s %s\n", $$1, $$2}'
 
-# checkov lives in its own venv (.venv/policy): its pins conflict with pytest's.
-$(STAMP): backend/requirements.txt requirements-dev.txt requirements-policy.txt
+$(STAMP): backend/requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+# checkov lives in its own venv (.venv/policy): its pins conflict with pytest's.
+# Only the tests need it, so `make run` does not wait for it.
+$(POLICY): requirements-policy.txt | $(STAMP)
 	$(PYTHON) -m venv $(VENV)/policy
 	$(VENV)/policy/bin/pip install --quiet -r requirements-policy.txt
 	touch $@
@@ -21,7 +26,7 @@ $(STAMP): backend/requirements.txt requirements-dev.txt requirements-policy.txt
 run: $(STAMP) ## Serve the backend on :5000 and the UI on :8080 (Ctrl-C stops both)
 	$(BIN)/python frontend/run_local.py
 
-test: lint ## Lint, then run every test (unit, API, gunicorn, nginx, browser, manifests)
+test: lint $(POLICY) ## Lint, then run every test (unit, API, gunicorn, nginx, browser, manifests)
 	$(BIN)/pytest
 
 lint: $(STAMP) ## ruff check, ruff format --check, mypy
