@@ -200,6 +200,45 @@ def test_keyboard_only(open_page: OpenPage, nginx_server: Server) -> None:
     assert watched.problems() == []
 
 
+def test_enter_after_clicking_keys_calculates(open_page: OpenPage, nginx_server: Server) -> None:
+    """Keys clicked with the mouse do not keep Enter: clicking 2 + 3 and pressing Enter
+    shows 5 (not "2+33"), also after clicking a history entry. A key reached with Tab
+    keeps its focus and is pressed by Enter and Space."""
+    watched = load(open_page, nginx_server)
+    page = watched.page
+    keyboard = page.keyboard
+    field = page.locator("#expression")
+    result = page.locator("#result")
+
+    click_keys(page, "2", "Plus", "3")
+    keyboard.press("Enter")
+    expect(result).to_have_text("5")
+    expect(field).to_have_value("2+3")
+    assert not page.evaluate("document.activeElement === document.getElementById('expression')")
+
+    page.locator("#history-list .history-item").first.click()
+    expect(page.locator("#result-note")).to_contain_text("From history")
+    keyboard.press("Enter")
+    expect(page.locator("#result-note")).to_contain_text("Answered by")
+    expect(field).to_have_value("2+3")
+
+    keyboard.press("Escape")
+    for _ in range(40):
+        keyboard.press("Tab")
+        if page.evaluate("document.activeElement.dataset.insert") == "7":
+            break
+    else:
+        pytest.fail("Tab never reached the 7 key")
+    seven = page.get_by_role("button", name="7", exact=True)
+    keyboard.press("Enter")
+    keyboard.press(" ")
+    expect(field).to_have_value("77")
+    expect(seven).to_be_focused()
+    keyboard.press("=")
+    expect(result).to_have_text("77")
+    assert watched.problems() == []
+
+
 def test_accessible_names_and_live_result(open_page: OpenPage, nginx_server: Server) -> None:
     """Every control has an accessible name, the field has a label, the result is an
     aria-live region and errors are an alert."""

@@ -294,6 +294,18 @@ function onKeypadClick(event) {
   else if (key.dataset.action === "answer" && calculations.length > 0) insert(calculations[0].result);
 }
 
+/**
+ * A button clicked or tapped (event.detail > 0) gives its focus back, so the next Enter
+ * calculates instead of pressing that button again. The text field is not focused in its
+ * place: on phones that would open the on-screen keyboard. Buttons pressed from the
+ * keyboard (Enter or Space: detail 0) keep their focus, so Tab and Enter still work.
+ */
+function releasePointerFocus(event) {
+  if (event.detail === 0) return;
+  const control = event.target instanceof Element && event.target.closest("button, summary");
+  if (control && control === document.activeElement) control.blur();
+}
+
 function onKeydown(event) {
   if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey) return;
   const target = event.target;
@@ -338,6 +350,7 @@ function init() {
   ui.input.addEventListener("input", edited);
   document.querySelector(".pads").addEventListener("click", onKeypadClick);
   document.addEventListener("keydown", onKeydown);
+  document.addEventListener("click", releasePointerFocus);
 
   ui.precision.addEventListener("change", () => {
     try {
@@ -365,11 +378,12 @@ function init() {
     const entry = button && calculations[Number(button.dataset.index)];
     if (entry) reuse(entry, event.detail === 0);
   });
-  ui.clearHistory.addEventListener("click", () => {
+  ui.clearHistory.addEventListener("click", (event) => {
     calculations = [];
     saveHistory(calculations);
     renderHistory();
-    ui.input.focus(); // the button just became disabled: keep focus somewhere useful
+    // From the keyboard, the button just became disabled: keep focus somewhere useful.
+    if (event.detail === 0) ui.input.focus();
   });
   window.addEventListener("storage", (event) => {
     if (event.key === HISTORY_KEY) {
