@@ -86,6 +86,24 @@ def test_syntax_error_points_at_the_position(open_page: OpenPage, nginx_server: 
     assert selection == [5, 5]  # "end of the expression at position 6"
 
 
+def test_too_long_expression_is_not_truncated(open_page: OpenPage, nginx_server: Server) -> None:
+    """A pasted expression over the API's 1,000-character limit stays whole, and the
+    answer says it is too long (not a syntax error where the paste was cut off)."""
+    watched = load(open_page, nginx_server)
+    page = watched.page
+    field = page.locator("#expression")
+    expression = "1+" * 600 + "1"  # 1,201 characters
+    field.focus()
+    page.keyboard.insert_text(expression)  # what a paste does
+    expect(field).to_have_value(expression)
+    field.press("Enter")
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text("The expression is too long.")
+    expect(alert).to_contain_text("1,201 characters")
+    expect(alert).not_to_contain_text("position")
+    assert watched.problems(allow_api_status_errors=True) == []
+
+
 def test_history_survives_reload_and_names_the_instance(
     open_page: OpenPage, nginx_server: Server
 ) -> None:

@@ -275,8 +275,6 @@ async function applyOperations() {
         key.hidden = !offered.has(key.dataset.function);
       }
     }
-    const maxChars = data.limits?.expression_chars;
-    if (Number.isInteger(maxChars)) ui.input.maxLength = maxChars;
   } catch {
     // Keep every key: the server will say if a function is unknown.
   }

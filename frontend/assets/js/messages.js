@@ -11,7 +11,9 @@ const BY_CODE = {
   syntax_error: "The expression isn’t complete or has a typo.",
   missing_operand: "A number is missing next to an operator.",
   invalid_number: "One of the numbers isn’t valid.",
-  expression_too_long: "The expression is too long (at most 1,000 characters).",
+  // No maxlength on the field, which would cut a long paste off silently: the server's
+  // detail below this says how long the expression is and what the limit is.
+  expression_too_long: "The expression is too long.",
   too_deep: "Too many nested parentheses.",
   invalid_precision: "Precision must be between 1 and 100 digits.",
   payload_too_large: "The request is too large.",
