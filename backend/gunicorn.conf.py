@@ -117,10 +117,14 @@ worker_tmp_dir = SHM_DIR if os.path.isdir(SHM_DIR) else None
 preload_app = False
 
 # Bounds on what a client can make the parser buffer before the app sees anything.
-# 4094 bytes hold the longest valid GET (a 1,000-character expression with every
-# character percent-encoded is about 3,000); longer lines get 414. 50 headers of at most
-# 8190 bytes are far above what browsers and nginx send (nginx's header buffers are 8k)
-# and cap a request head at about 400 KiB of memory.
+# A request line of 4094 bytes holds an ASCII expression of 1,000 characters even with
+# every character percent-encoded (about 3,000 bytes), but not every valid expression:
+# a non-ASCII character (pi as π, ×, −, √) is 6 to 9 bytes once percent-encoded, so a
+# 999-character π×π×… needs about 6 KB. No line limit would fit them all (gunicorn's
+# ceiling is 8190 bytes, and 1,000 × 9 is more): long or non-ASCII expressions belong in
+# a POST JSON body, and the 414 problem+json says so. 50 headers of at most 8190 bytes are
+# far above what browsers and nginx send (nginx's header buffers are 8k) and cap a request
+# head at about 400 KiB of memory.
 limit_request_line = 4094
 limit_request_fields = 50
 limit_request_field_size = 8190
@@ -193,6 +197,13 @@ _PROTOCOL_ERROR_CODES = {
     500: "internal_error",
     501: "not_implemented",
 }
+# What the client can do instead, added to gunicorn's description of the broken rule.
+_PROTOCOL_ERROR_HINTS = {
+    414: (
+        "Send long or non-ASCII expressions in a POST JSON body instead, "
+        'e.g. POST /api/v1/evaluate with {"expression": "..."}'
+    ),
+}
 
 
 def _write_problem(sock: socket.socket, status: int, reason: str, message: str) -> None:
@@ -200,14 +211,17 @@ def _write_problem(sock: socket.socket, status: int, reason: str, message: str) 
     from gunicorn import util  # noqa: PLC0415 - gunicorn is loaded by the time this runs
 
     code = _PROTOCOL_ERROR_CODES.get(status, "bad_request")
+    # gunicorn's message says which limit or rule the request broke.
+    detail = message[:200] or reason
+    if status in _PROTOCOL_ERROR_HINTS:
+        detail = f"{detail.rstrip('.')}. {_PROTOCOL_ERROR_HINTS[status]}"
     request_id = uuid.uuid4().hex
     body = json.dumps(
         {
             "type": PROBLEM_TYPE_PREFIX + code,
             "title": reason,
             "status": status,
-            # gunicorn's message says which limit or rule the request broke.
-            "detail": message[:200] or reason,
+            "detail": detail,
             "code": code,
             "request_id": request_id,
         }

@@ -98,6 +98,27 @@ def test_gunicorn_protocol_errors_are_problem_json(
     assert response.headers["X-Served-By"] == socket.gethostname()
 
 
+def test_expression_too_long_for_a_get_is_sent_to_post(server: Server) -> None:
+    """A valid 999-character expression of π×π×… is about 6 KB percent-encoded, over the
+    4094-byte request line: the 414 names the limit and says to send a POST JSON body,
+    and the same expression POSTed that way is evaluated."""
+    expression = "×".join(["π"] * 500)
+    assert len(expression) == 999
+    url = f"{server.url}/api/v1/evaluate"
+    response = requests.get(url, params={"expression": expression}, timeout=TIMEOUT)
+    assert response.status_code == 414
+    assert response.headers["Content-Type"] == PROBLEM_MIME
+    problem = response.json()
+    assert (problem["status"], problem["code"]) == (414, "uri_too_long")
+    assert "4094" in problem["detail"]
+    assert "POST JSON body" in problem["detail"]
+    assert "POST /api/v1/evaluate" in problem["detail"]
+
+    posted = requests.post(url, json={"expression": expression}, timeout=TIMEOUT)
+    assert posted.status_code == 200
+    assert posted.json()["result"].startswith("3.757823232292552651265690")
+
+
 def test_well_formed_request_id_is_honoured(server: Server, request_id: str) -> None:
     """A well-formed X-Request-ID from the client comes back unchanged, on errors too."""
     ok = requests.get(
