@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import logging
 import re
 import runpy
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from calculator import errors, requestlog
 from calculator.lifecycle import DRAIN_FILE_ENV
 
 pytestmark = pytest.mark.integration
@@ -118,6 +122,43 @@ def test_invalid_values_stop_start_up(
 def test_drain_marker_variable_matches_the_app(monkeypatch: pytest.MonkeyPatch) -> None:
     """gunicorn and the app agree on the variable naming the drain marker."""
     assert load_config(monkeypatch)["DRAIN_FILE_ENV"] == DRAIN_FILE_ENV
+
+
+def test_protocol_error_codes_match_the_app(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An HTTP status both gunicorn and the app can answer has the same code from either,
+    and both build the problem type from the same prefix."""
+    config = load_config(monkeypatch)
+    gunicorn_codes: dict[int, str] = config["_PROTOCOL_ERROR_CODES"]
+    shared = gunicorn_codes.keys() & errors.HTTP_CODES.keys()
+    assert shared >= {400, 431}
+    assert {s: gunicorn_codes[s] for s in shared} == {s: errors.HTTP_CODES[s] for s in shared}
+    assert config["PROBLEM_TYPE_PREFIX"] == errors.TYPE_PREFIX
+
+
+def _record(exc_info: bool) -> logging.LogRecord:
+    info = None
+    if exc_info:
+        try:
+            raise ValueError("boom")
+        except ValueError:
+            info = sys.exc_info()
+    return logging.LogRecord(
+        "gunicorn.error", logging.WARNING, __file__, 1, "worker %s: %s", (7, "ünïcode"), info
+    )
+
+
+@pytest.mark.parametrize("exc_info", [False, True], ids=["plain", "exception"])
+def test_log_formatters_agree(monkeypatch: pytest.MonkeyPatch, exc_info: bool) -> None:
+    """gunicorn's JSON log formatter and the app's (kept apart so that the master does not
+    import the app) write the same fields with the same values for the same record."""
+    record = _record(exc_info)
+    from_config = json.loads(load_config(monkeypatch)["JsonLineFormatter"]().format(record))
+    from_app = json.loads(requestlog.JsonFormatter().format(record))
+    core = {"time", "level", "logger", "message", "pid"}
+    assert core <= from_config.keys()
+    assert from_config == from_app
+    assert from_app["message"] == "worker 7: ünïcode"
+    assert ("exception" in from_app) is exc_info
 
 
 def test_readme_documents_every_variable_with_its_default(
