@@ -351,6 +351,41 @@ def test_unknown_problem_falls_back_to_server_detail(
     expect(page.get_by_role("alert")).to_have_text(re.compile(r"^sqrt\(x\) needs x >= 0\."))
 
 
+def test_missing_operand_means_a_missing_parameter(
+    open_page: OpenPage, nginx_server: Server
+) -> None:
+    """missing_operand is what the API says when a request parameter is missing (an
+    incomplete expression such as 1+ is a syntax_error): the sentence says so, with the
+    server's detail under it."""
+    watched = load(open_page, nginx_server)
+    page = watched.page
+    body = {
+        "type": "urn:k8s-calculator:problem:missing_operand",
+        "title": "Missing operand",
+        "status": 400,
+        "detail": "The parameter 'expression' is required",
+        "code": "missing_operand",
+        "request_id": "abc",
+    }
+    page.route(
+        "**/api/v1/evaluate",
+        lambda route: route.fulfill(
+            status=400, content_type="application/problem+json", body=json.dumps(body)
+        ),
+    )
+    page.locator("#expression").fill("1+1")
+    page.locator("#expression").press("Enter")
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text("The request is missing a required value.")
+    expect(alert).to_contain_text("The parameter 'expression' is required.")
+    expect(alert).not_to_contain_text("operator")
+
+    page.unroute_all(behavior="ignoreErrors")
+    page.locator("#expression").fill("1+")
+    page.locator("#expression").press("Enter")
+    expect(alert).to_contain_text("The expression isn’t complete or has a typo.")
+
+
 def test_csp_is_enforced_and_violations_are_caught(
     open_page: OpenPage, nginx_server: Server
 ) -> None:

@@ -9,7 +9,8 @@ const BY_CODE = {
   result_too_large: "The result is too large to compute.",
   argument_too_large: "A number is too large for that function.",
   syntax_error: "The expression isn’t complete or has a typo.",
-  missing_operand: "A number is missing next to an operator.",
+  // Sent when a request parameter is missing (an incomplete expression is syntax_error).
+  missing_operand: "The request is missing a required value.",
   invalid_number: "One of the numbers isn’t valid.",
   // No maxlength on the field, which would cut a long paste off silently: the server's
   // detail below this says how long the expression is and what the limit is.
