@@ -353,7 +353,9 @@ def post_worker_init(worker: Worker) -> None:
 
 
 def pre_request(worker: Worker, req: Request) -> None:
-    """Worker, before the app: close the connection after this response while draining."""
+    """Worker, before the app: log the request line (debug); close after it while draining."""
+    # gunicorn's default pre_request logs this line; keep it (shown with LOG_LEVEL=debug).
+    worker.log.debug("%s %s", req.method, req.path)
     # gunicorn drops hop-by-hop headers set by a WSGI app (PEP 3333), so an app's own
     # "Connection: close" never reaches the client; the server has to decide it. Clients
     # on kept-alive connections (nginx) then reconnect, to a pod that is still ready.

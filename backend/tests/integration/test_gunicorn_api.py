@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import socket
+import time
 from typing import Any
 
 import pytest
@@ -178,6 +179,7 @@ def test_one_json_log_line_per_request(
     status: int,
 ) -> None:
     """Each request writes exactly one JSON line on stdout that describes it."""
+    sent = time.perf_counter()
     response = requests.request(
         method,
         server.url + path,
@@ -185,6 +187,7 @@ def test_one_json_log_line_per_request(
         headers={"X-Request-ID": request_id},
         timeout=TIMEOUT,
     )
+    round_trip_ms = (time.perf_counter() - sent) * 1000
     assert response.status_code == status
     records = find_request_log(server, request_id)
     assert len(records) == 1, records
@@ -193,7 +196,9 @@ def test_one_json_log_line_per_request(
     assert record["path"] == path.split("?", maxsplit=1)[0]
     assert record["status"] == status
     assert isinstance(record["duration_ms"], int | float)
-    assert 0 <= record["duration_ms"] < 5000
+    # Milliseconds of the app's work, which happens within the client's round trip (an
+    # ordering fact, not a speed requirement: that is for the benchmarks).
+    assert 0 <= record["duration_ms"] <= round_trip_ms
     assert record["level"] == "info"
     assert {"time", "pid"} <= record.keys()
 

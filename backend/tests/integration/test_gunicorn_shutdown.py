@@ -18,8 +18,16 @@ from servers import Server, run_gunicorn, wait_until
 pytestmark = pytest.mark.integration
 
 TIMEOUT = 5
-DRAIN = 2.0
+# Long enough that the checks made during the drain finish well inside it even on a slow
+# machine (a few requests on loopback), short enough to keep the test quick.
+DRAIN = 3.0
 GRACEFUL = 20  # the default GRACEFUL_TIMEOUT
+# How long the master may take to act on a signal: it wakes at once, so this only bounds
+# a wait that fails the test when the master does not act at all.
+REACT = 10
+# The drain timer cannot fire early and the test's clock starts before the signal is sent,
+# so the graceful stop is seen at least DRAIN seconds later; half a second of margin anyway.
+DRAIN_LOWER_BOUND = DRAIN - 0.5
 
 
 def runtime_dir(server: Server) -> Path:
@@ -41,11 +49,15 @@ def fresh_get(server: Server, path: str) -> requests.Response:
 
 
 def test_sigterm_drains_then_completes_in_flight_request() -> None:
-    """After SIGTERM /readyz is 503 at once while requests are still served; after the drain
-    the graceful stop lets a half-uploaded request finish, then the master exits 0."""
-    with run_gunicorn(env={"SHUTDOWN_DRAIN_SECONDS": str(DRAIN)}) as server:
+    """After SIGTERM /readyz is 503 as soon as the drain marker exists, while requests are
+    still served; the graceful stop comes no earlier than the drain period and lets a
+    half-uploaded request finish; then the master exits 0 within drain + graceful timeout."""
+    # debug: gunicorn logs "POST /api/v1/evaluate" once a worker has read the request head.
+    env = {"SHUTDOWN_DRAIN_SECONDS": str(DRAIN), "LOG_LEVEL": "debug"}
+    with run_gunicorn(env=env) as server:
         runtime = runtime_dir(server)
         assert runtime.is_dir()
+        marker = runtime / "draining"
         body = json.dumps({"expression": "2*(3+4)^2"}).encode()
         head = (
             "POST /api/v1/evaluate HTTP/1.1\r\n"
@@ -58,21 +70,21 @@ def test_sigterm_drains_then_completes_in_flight_request() -> None:
         with socket.create_connection(("127.0.0.1", server.port), timeout=TIMEOUT) as upload:
             # A slow client: headers and half the body now, the rest after the drain.
             upload.sendall(head + body[: len(body) // 2])
-            time.sleep(0.3)  # let a worker read the head and start waiting for the body
+            wait_until(
+                lambda: logged(server, "POST /api/v1/evaluate"),
+                TIMEOUT,
+                "a worker to read the upload's head and wait for its body",
+            )
 
             started = time.monotonic()
             server.process.send_signal(signal.SIGTERM)
-
-            # (a list: a 503 Response is falsy)
-            ready = wait_until(
-                lambda: [r for r in [fresh_get(server, "/readyz")] if r.status_code == 503],
-                1.0,
-                "/readyz answering 503 after SIGTERM",
-            )[0]
+            wait_until(marker.exists, REACT, "the master to create the drain marker")
             readiness_lost = time.monotonic() - started
+            # The first fresh probe after the marker exists already fails: no grace period.
+            ready = fresh_get(server, "/readyz")
+            assert ready.status_code == 503
             assert ready.json() == {"status": "draining"}
             assert ready.headers["Connection"] == "close"
-            assert (runtime / "draining").exists()
             # Still live, and still serving: traffic in flight towards this pod is answered.
             assert fresh_get(server, "/healthz").status_code == 200
             during = fresh_get(server, "/api/v1/add?a=0.1&b=0.2")
@@ -81,11 +93,17 @@ def test_sigterm_drains_then_completes_in_flight_request() -> None:
             with requests.Session() as session:
                 kept = session.get(f"{server.url}/api/v1/add?a=1&b=1", timeout=TIMEOUT)
                 assert kept.headers["Connection"] == "close"
+            # All of the above happened during the drain, before the graceful stop.
+            assert logged(server, f"draining for {DRAIN:g}s")
+            assert not logged(server, "graceful stop"), f"the drain took under {DRAIN}s"
 
             wait_until(
-                lambda: logged(server, "graceful stop"), DRAIN + 3, "the graceful stop to begin"
+                lambda: logged(server, "graceful stop"),
+                DRAIN + REACT,
+                "the graceful stop to begin after the drain",
             )
             drained = time.monotonic() - started
+            assert drained >= DRAIN_LOWER_BOUND, "the graceful stop began before the drain ended"
             assert server.process.poll() is None, "the master waits for the in-flight request"
 
             upload.sendall(body[len(body) // 2 :])
@@ -95,47 +113,47 @@ def test_sigterm_drains_then_completes_in_flight_request() -> None:
         assert response.status == 200
         assert answer["result"] == "98"
 
-        exit_code = server.process.wait(timeout=GRACEFUL + 5)
+        assert server.process.wait(timeout=DRAIN + GRACEFUL) == 0
         stopped = time.monotonic() - started
-        assert exit_code == 0
-        assert readiness_lost < 1.0
-        assert DRAIN - 0.1 <= drained < DRAIN + 2
-        assert stopped < DRAIN + GRACEFUL
         assert not runtime.exists(), "the runtime directory is removed on exit"
-        print(  # shown with pytest -s: the measured shutdown timeline
-            f"readyz 503 after {readiness_lost:.2f}s, graceful stop after {drained:.2f}s, "
+        print(  # shown with pytest -s: the measured shutdown timeline, not asserted on
+            f"drain marker after {readiness_lost:.3f}s, graceful stop after {drained:.2f}s, "
             f"exit after {stopped:.2f}s"
         )
 
 
 def test_second_sigterm_skips_the_rest_of_the_drain() -> None:
-    """A second SIGTERM during the drain starts the graceful stop at once."""
-    with run_gunicorn(env={"SHUTDOWN_DRAIN_SECONDS": "30"}) as server:
-        started = time.monotonic()
+    """A second SIGTERM during a long drain starts the graceful stop at once: the master
+    exits 0 well before the drain would have ended."""
+    drain = 60
+    with run_gunicorn(env={"SHUTDOWN_DRAIN_SECONDS": str(drain)}) as server:
         server.process.send_signal(signal.SIGTERM)
-        wait_until(lambda: logged(server, "draining for 30s"), 2, "the drain to begin")
+        wait_until(lambda: logged(server, f"draining for {drain}s"), REACT, "the drain to begin")
+        assert not logged(server, "graceful stop")
         server.process.send_signal(signal.SIGTERM)
-        assert server.process.wait(timeout=10) == 0
-        assert time.monotonic() - started < 5
+        assert server.process.wait(timeout=drain / 2) == 0
+        assert logged(server, "graceful stop")
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGQUIT], ids=["SIGINT", "SIGQUIT"])
 def test_interrupt_is_a_quick_shutdown(sig: signal.Signals) -> None:
-    """Ctrl-C (SIGINT) and SIGQUIT stop at once, without the drain."""
-    with run_gunicorn(env={"SHUTDOWN_DRAIN_SECONDS": "30"}) as server:
+    """Ctrl-C (SIGINT) and SIGQUIT stop without the drain, and without a worker hanging
+    until the master kills it after the graceful timeout."""
+    with run_gunicorn(env={"SHUTDOWN_DRAIN_SECONDS": "60"}) as server:
         runtime = runtime_dir(server)
-        started = time.monotonic()
         server.process.send_signal(sig)
-        assert server.process.wait(timeout=10) == 0
-        assert time.monotonic() - started < 3
+        # A bound far above a quick stop, and below what the drain or a hung worker (killed
+        # after GRACEFUL) would take.
+        assert server.process.wait(timeout=GRACEFUL / 2) == 0
+        assert not logged(server, "draining for")
         assert not runtime.exists()
 
 
 def test_zero_drain_stops_gracefully_at_once() -> None:
     """SHUTDOWN_DRAIN_SECONDS=0 goes straight to the graceful stop on SIGTERM."""
     with run_gunicorn(env={"SHUTDOWN_DRAIN_SECONDS": "0"}) as server:
-        started = time.monotonic()
         server.process.send_signal(signal.SIGTERM)
-        assert server.process.wait(timeout=10) == 0
-        assert time.monotonic() - started < 3
+        # Below GRACEFUL: no worker waits to be killed.
+        assert server.process.wait(timeout=GRACEFUL / 2) == 0
         assert logged(server, "graceful stop")
+        assert not logged(server, "draining for")
