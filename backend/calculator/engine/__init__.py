@@ -15,9 +15,9 @@ from fractions import Fraction
 
 from ..limits import DEFAULT_PRECISION, MAX_PRECISION, MIN_PRECISION
 from .errors import CalculationError, InputError, InsufficientPrecisionError, MathError
-from .evaluator import Evaluator
+from .evaluator import GUARD_DIGITS, Evaluator, WorkBudget
 from .lexer import ALIASES
-from .numbers import parse_number
+from .numbers import Num, parse_number
 from .parser import CONSTANTS, FUNCTIONS, parse
 from .result import Result, make_result, round_significant
 from .tree import Call, Chain, Node, Number, Power
@@ -37,8 +37,7 @@ __all__ = [
     "parse_number",
 ]
 
-GUARD_DIGITS = 10
-MAX_ATTEMPTS = 3
+MAX_ATTEMPTS = 4
 
 TreeBuilder = Callable[..., Node]
 
@@ -82,10 +81,14 @@ def run(tree: Node, precision: int = DEFAULT_PRECISION) -> Result:
     # Low requested precisions still work at 28+ digits: it costs little and keeps
     # near-poles and cancellations as well resolved as at the default.
     digits = max(precision, DEFAULT_PRECISION) + GUARD_DIGITS
-    previous: tuple[Decimal, bool] | None = None
+    # Per attempt: the rounded result, |value|, and whether |value| is below that
+    # attempt's rounding noise.
+    history: list[tuple[Decimal, Fraction, bool]] = []
+    budget = WorkBudget()  # shared by all attempts: the total cost is bounded
+    exact: dict[int, Num] = {}  # exact subtrees are computed once, not per attempt
     for attempt in range(1, MAX_ATTEMPTS + 1):
         try:
-            num = Evaluator(digits).eval(tree)
+            num = Evaluator(digits, budget, exact).eval(tree)
         except InsufficientPrecisionError as error:
             if attempt == MAX_ATTEMPTS:
                 raise MathError(error.detail, code=error.code) from None
@@ -94,22 +97,38 @@ def run(tree: Node, precision: int = DEFAULT_PRECISION) -> Result:
         if num.exact:
             return make_result(num.value, True, precision)
         rounded, _lossless = round_significant(num.value, precision)
-        # Below the noise of this working precision: zero, as far as it can tell.
-        negligible = abs(num.value) < Fraction(1, 10 ** (digits - GUARD_DIGITS))
-        if previous is not None:
-            if rounded == previous[0]:
-                return make_result(num.value, False, precision)
-            if negligible and previous[1]:
-                return make_result(Fraction(0), False, precision)
-        previous = (rounded, negligible)
+        magnitude = abs(num.value)
+        if history and rounded == history[-1][0]:
+            return make_result(num.value, False, precision)
+        # Below the noise of two working precisions in a row: zero, as far as they tell.
+        negligible = magnitude < Fraction(1, 10 ** (digits - GUARD_DIGITS))
+        if history and negligible and history[-1][2]:
+            return make_result(Fraction(0), False, precision)
+        history.append((rounded, magnitude, negligible))
         digits *= 2
-    if abs(num.value) > 10 ** (digits // 4):
+    return _unsettled(history, precision, digits // 2)
+
+
+def _unsettled(
+    history: list[tuple[Decimal, Fraction, bool]], precision: int, digits: int
+) -> Result:
+    """The attempts never agreed: a value collapsing towards 0 is 0, one exploding is a
+    pole, anything else cannot be given to `precision` digits and is refused."""
+    first, last = history[0][1], history[-1][1]
+    spread = 10**GUARD_DIGITS
+    if last * spread < first:
+        return make_result(Fraction(0), False, precision)
+    if last > first * spread:
         raise MathError(
             "The expression has no finite value here (it grows without bound as precision "
             "increases, as tan(pi/2) does)",
             code="domain_error",
         )
-    return make_result(num.value, False, precision)
+    raise MathError(
+        f"The result cannot be determined to {precision} significant digits: it still "
+        f"changes at {digits} working digits",
+        code="precision_exhausted",
+    )
 
 
 def evaluate(expression: str, precision: int = DEFAULT_PRECISION) -> Result:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from fractions import Fraction
+from functools import lru_cache
 
 from ..limits import MAX_DIGITS
 from .errors import division_by_zero, domain_error, too_large
@@ -68,10 +69,18 @@ def integer_root(value: int, degree: int) -> int | None:
     """The exact degree-th root of a non-negative integer, or None if it is not a power."""
     if value < 2:
         return value
-    if degree > value.bit_length():
+    bits = value.bit_length()
+    if degree >= bits:  # the root would lie strictly between 1 and 2
         return None
-    # Newton's method on integers, from an estimate above the root.
-    guess = 1 << ((value.bit_length() + degree - 1) // degree)
+    if degree == 2:
+        root = math.isqrt(value)
+        return root if root * root == value else None
+    # Newton's method on integers from a float estimate good to ~50 bits, so it
+    # converges in a handful of steps even for a 33,000-bit value and degree 997
+    # (started from a power of two it would need about degree * ln 2 steps).
+    shift = max(0, -(-(bits - 60) // degree))  # ceil((bits - 60) / degree)
+    estimate = (value >> (shift * degree)) ** (1.0 / degree)
+    guess = (int(estimate * 2**40) << shift >> 40) + (1 << max(shift - 30, 0)) + 1
     while True:
         better = ((degree - 1) * guess + value // guess ** (degree - 1)) // degree
         if better >= guess:
@@ -80,6 +89,7 @@ def integer_root(value: int, degree: int) -> int | None:
     return guess if guess**degree == value else None
 
 
+@lru_cache(maxsize=256)
 def rational_root(value: Fraction, degree: int) -> Fraction | None:
     """The exact degree-th root of a non-negative rational, or None."""
     numerator = integer_root(value.numerator, degree)
@@ -93,11 +103,17 @@ def factorial(value: Fraction) -> Fraction:
     if value.denominator != 1 or value < 0:
         raise domain_error("Factorial is defined for non-negative integers only")
     if value > MAX_FACTORIAL:
+        # The operand itself is not printed: it may have thousands of digits.
         raise too_large(
-            f"{value}! has more than {MAX_DIGITS:,} digits (the largest allowed is "
-            f"{MAX_FACTORIAL}!)"
+            f"n! is limited to n <= {MAX_FACTORIAL} (larger factorials have more than "
+            f"{MAX_DIGITS:,} digits)"
         )
-    return Fraction(math.factorial(int(value)))
+    return Fraction(_factorial(int(value)))
+
+
+@lru_cache(maxsize=64)
+def _factorial(n: int) -> int:
+    return math.factorial(n)
 
 
 def round_half_away(value: Fraction, places: int = 0) -> Fraction:

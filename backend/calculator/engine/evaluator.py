@@ -5,10 +5,12 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from fractions import Fraction
+from functools import lru_cache
 
+from ..limits import MAX_DIGITS
 from . import arithmetic, transcendental
-from .errors import MathError, division_by_zero, domain_error
-from .numbers import Num, check_size
+from .errors import MathError, division_by_zero, domain_error, too_large
+from .numbers import Num
 from .tree import Chain, Constant, Factorial, Negate, Node, Number, Power
 
 BINARY: dict[str, Callable[[Fraction, Fraction], Fraction]] = {
@@ -19,6 +21,9 @@ BINARY: dict[str, Callable[[Fraction, Fraction], Fraction]] = {
     "%": arithmetic.modulo,
 }
 
+# Digits of each working precision spent on rounding noise rather than on the answer.
+GUARD_DIGITS = 10
+
 
 def _integer(num: Num, what: str) -> int:
     if not num.exact or num.value.denominator != 1:
@@ -26,12 +31,25 @@ def _integer(num: Num, what: str) -> int:
     return int(num.value)
 
 
+# A prime modulus for a cheap test of x == base**k before computing base**k.
+_MODULUS = 2**61 - 1
+
+
+@lru_cache(maxsize=256)
 def _exact_log(x: Fraction, base: Fraction) -> Fraction | None:
-    """k when x == base**k for a small integer k, else None."""
+    """k when x == base**k for an integer k, else None."""
     base_log = transcendental.log10_estimate(base)
     if base_log == 0:
         return None
     estimate = round(transcendental.log10_estimate(x) / base_log)
+    power = base if estimate >= 0 else 1 / base
+    k = abs(estimate)
+    if (
+        pow(power.numerator, k, _MODULUS) != abs(x.numerator) % _MODULUS
+        or pow(power.denominator, k, _MODULUS) != x.denominator % _MODULUS
+        or (x < 0) != (power < 0 and k % 2 == 1)
+    ):
+        return None
     try:
         if arithmetic.integer_power(base, estimate) == x:
             return Fraction(estimate)
@@ -40,21 +58,67 @@ def _exact_log(x: Fraction, base: Fraction) -> Fraction | None:
     return None
 
 
-# Work allowed for irrational steps in one evaluation attempt, in units of
-# (working digits)**2 + CALL_OVERHEAD per distinct call: roughly 50 ms of CPU here.
-# Counted as the work is done, deterministically, so a request is refused for what it
-# asks, never for how busy the machine is.
-WORK_BUDGET = 2_000_000
+# Work allowed for irrational steps in one evaluation (all its precision attempts), in
+# units of (working digits)**2 + CALL_OVERHEAD per distinct call: roughly 60 ms of CPU
+# here. Counted as the work is done, deterministically, so a request is refused for
+# what it asks, never for how busy the machine is.
+WORK_BUDGET = 3_000_000
 CALL_OVERHEAD = 5_000
+
+
+class WorkBudget:
+    """What an evaluation has spent on irrational functions so far."""
+
+    def __init__(self) -> None:
+        self.spent = 0
+
+    def charge(self, digits: int) -> None:
+        self.spent += digits * digits + CALL_OVERHEAD
+        if self.spent > WORK_BUDGET:
+            raise MathError(
+                "The expression needs more computation than one request may use "
+                "(too many irrational functions at this precision)",
+                code="too_complex",
+            )
 
 
 class Evaluator:
     """Evaluates trees; irrational steps are approximated to `digits` significant digits."""
 
-    def __init__(self, digits: int) -> None:
+    def __init__(
+        self,
+        digits: int,
+        budget: WorkBudget | None = None,
+        exact: dict[int, Num] | None = None,
+    ) -> None:
         self.digits = digits
-        self.work = 0
+        self.budget = WorkBudget() if budget is None else budget
+        # Exact results by node, kept across precision attempts: they do not change.
+        self.exact = {} if exact is None else exact
         self.memo: dict[tuple[str, Fraction, Fraction, int], Fraction] = {}
+
+    def approx(self, value: Fraction) -> Fraction:
+        """An approximate value rounded to the working digits. Its size is limited by
+        magnitude (at most MAX_DIGITS digits before or after the point), not by the
+        digits of an exact fraction, so e^300 or pi*1e-9975 are fine."""
+        rounded = transcendental.to_decimal(value, self.digits)
+        if not rounded.is_zero() and abs(rounded.adjusted()) > MAX_DIGITS:
+            raise too_large(f"A result is beyond 10^±{MAX_DIGITS:,}")
+        return Fraction(rounded)
+
+    def snap(
+        self, num: Num, step: Fraction = Fraction(1), offset: Fraction = Fraction(0)
+    ) -> Fraction:
+        """An approximate value within rounding noise of offset + k*step is that point.
+
+        Functions that jump (floor, round, !, %, the edges of sqrt, ln and division) must
+        not decide on noise: floor(sqrt(2)^2) is 2 even when the approximation of
+        sqrt(2)^2 lands just below 2."""
+        if num.exact:
+            return num.value
+        nearest = round((num.value - offset) / step) * step + offset
+        noise = max(abs(num.value), Fraction(1)) / 10 ** (self.digits - GUARD_DIGITS)
+        return nearest if abs(num.value - nearest) <= noise else num.value
 
     def irrational(
         self, name: str, x: Fraction, digits: int | None = None, y: Fraction = Fraction(0)
@@ -63,19 +127,22 @@ class Evaluator:
         digits = self.digits if digits is None else digits
         key = (name, x, y, digits)
         if key not in self.memo:
-            self.work += digits * digits + CALL_OVERHEAD
-            if self.work > WORK_BUDGET:
-                raise MathError(
-                    "The expression needs more computation than one request may use "
-                    "(too many irrational functions at this precision)",
-                    code="too_complex",
-                )
+            self.budget.charge(digits)
             function = getattr(transcendental, name)
             args = (x, y, digits) if name == "power" else (x, digits)
-            self.memo[key] = check_size(function(*args))
+            self.memo[key] = self.approx(function(*args))
         return self.memo[key]
 
     def eval(self, node: Node) -> Num:
+        cached = self.exact.get(id(node))
+        if cached is not None:
+            return cached
+        result = self._eval(node)
+        if result.exact:
+            self.exact[id(node)] = result
+        return result
+
+    def _eval(self, node: Node) -> Num:
         if isinstance(node, Number):
             return Num(node.value)
         if isinstance(node, Constant):
@@ -86,21 +153,53 @@ class Evaluator:
         if isinstance(node, Chain):
             total = self.eval(node.first)
             for op, operand_node, _ in node.rest:
-                operand = self.eval(operand_node)
-                total = Num(BINARY[op](total.value, operand.value), total.exact and operand.exact)
+                total = self.binary(op, total, self.eval(operand_node))
             return total
         if isinstance(node, Power):
             return self.power(self.eval(node.base), self.eval(node.exponent))
         if isinstance(node, Factorial):
             operand = self.eval(node.operand)
-            return Num(arithmetic.factorial(operand.value), operand.exact)
+            return Num(arithmetic.factorial(self.snap(operand)), operand.exact)
         return self.call(node.name, [self.eval(arg) for arg in node.args])
+
+    def binary(self, op: str, left: Num, right: Num) -> Num:
+        if left.exact and right.exact:
+            return Num(BINARY[op](left.value, right.value))
+        a, b = left.value, right.value
+        if op in "/%":
+            b = self.snap(right)
+            if b == 0:
+                raise division_by_zero(
+                    "Division by zero is undefined" if op == "/" else "Modulo by zero is undefined"
+                )
+        # Both sides are at most a few thousand digits here, so plain Fraction arithmetic
+        # is cheap; the result is rounded back to the working digits.
+        if op == "+":
+            value = a + b
+        elif op == "-":
+            value = a - b
+        elif op == "*":
+            value = a * b
+        elif op == "/":
+            value = a / b
+        else:
+            quotient = self.snap(Num(a / b, exact=False))
+            value = a - b * math.floor(quotient)
+        return Num(self.approx(value), exact=False)
 
     def power(self, base: Num, exponent: Num) -> Num:
         exact = base.exact and exponent.exact
-        b, x = base.value, exponent.value
-        if x.denominator == 1 and exponent.exact:
-            return Num(arithmetic.integer_power(b, int(x)), base.exact)
+        b, x = self.snap(base), self.snap(exponent)
+        if x.denominator == 1 and exact:
+            return Num(arithmetic.integer_power(b, int(x)))
+        if x.denominator == 1 and b != 0:
+            # An approximate base: its exact power would carry every digit of the
+            # approximation (e^300 has 11,400); compute it at the working precision.
+            return Num(self.irrational("power", b, y=x), exact=False)
+        if x.denominator == 1:
+            if x < 0:
+                raise division_by_zero("0 raised to a negative power is undefined")
+            return Num(Fraction(int(x == 0)), exact=False)
         if b == 0:
             if x < 0:
                 raise division_by_zero("0 raised to a negative power is undefined")
@@ -125,13 +224,18 @@ class Evaluator:
         if name == "abs":
             return Num(abs(x), exact)
         if name == "floor":
-            return Num(Fraction(math.floor(x)), exact)
+            return Num(Fraction(math.floor(self.snap(args[0]))), exact)
         if name == "ceil":
-            return Num(Fraction(math.ceil(x)), exact)
+            return Num(Fraction(math.ceil(self.snap(args[0]))), exact)
         if name == "round":
             places = _integer(args[1], "round()'s number of places") if len(args) > 1 else 0
+            unit = Fraction(1, 10**places) if places >= 0 else Fraction(10**-places)
+            x = self.snap(args[0], unit, unit / 2)  # halves are where round() jumps
             return Num(arithmetic.round_half_away(x, places), exact)
         if name == "sqrt":
+            x = self.snap(args[0])
+            if x == 0:
+                return Num(Fraction(0), exact)
             if x < 0:
                 raise domain_error("sqrt(x) is defined for x >= 0 only")
             root = arithmetic.rational_root(x, 2) if exact else None
@@ -145,14 +249,14 @@ class Evaluator:
         return Num(self.irrational(name, x), exact=False)
 
     def logarithm(self, name: str, args: list[Num]) -> Num:
-        x = args[0].value
+        x = self.snap(args[0])
         if x <= 0:
             raise domain_error(f"{name}(x) is defined for x > 0 only")
         if name == "ln":
             if args[0].exact and x == 1:
                 return Num(Fraction(0))
             return Num(self.irrational("ln", x), exact=False)
-        base = args[1].value if len(args) > 1 else Fraction(10)
+        base = self.snap(args[1]) if len(args) > 1 else Fraction(10)
         if base <= 0 or base == 1:
             raise domain_error("log(x, base) needs a base > 0 other than 1")
         if all(arg.exact for arg in args):
@@ -163,4 +267,4 @@ class Evaluator:
             return Num(self.irrational("log10", x), exact=False)
         work = self.digits + 5
         quotient = self.irrational("ln", x, work) / self.irrational("ln", base, work)
-        return Num(quotient, exact=False)
+        return Num(self.approx(quotient), exact=False)

@@ -30,9 +30,14 @@ class Num(NamedTuple):
     exact: bool = True
 
 
+# The smallest integer with more than MAX_DIGITS digits.
+TOO_MANY_DIGITS = 10**MAX_DIGITS
+
+
 def check_size(value: Fraction) -> Fraction:
-    """Reject a value whose numerator or denominator exceeds MAX_DIGITS."""
-    if value.numerator.bit_length() > MAX_BITS or value.denominator.bit_length() > MAX_BITS:
+    """Reject a value whose numerator or denominator has more than MAX_DIGITS digits
+    (counted exactly, so 10^10000 is refused like the literal 1e10000)."""
+    if abs(value.numerator) >= TOO_MANY_DIGITS or value.denominator >= TOO_MANY_DIGITS:
         raise too_large(f"A result needs more than {MAX_DIGITS:,} digits")
     return value
 

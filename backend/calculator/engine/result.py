@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from decimal import Decimal, Inexact
+from decimal import Decimal
 from fractions import Fraction
 
-from .transcendental import context
+from .transcendental import context, round_fraction
 
 # Plain notation between 1e-7 and 10**precision; scientific notation outside.
 SMALLEST_PLAIN_EXPONENT = -7
@@ -28,9 +28,7 @@ class Result:
 def round_significant(value: Fraction, precision: int) -> tuple[Decimal, bool]:
     """value correctly rounded (half to even) to `precision` significant digits,
     and whether that lost nothing."""
-    ctx = context(precision)
-    rounded = ctx.divide(Decimal(value.numerator), Decimal(value.denominator))
-    return rounded, not ctx.flags[Inexact]
+    return round_fraction(value, precision)
 
 
 def to_text(number: Decimal, precision: int) -> str:

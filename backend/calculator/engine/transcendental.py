@@ -30,10 +30,43 @@ def context(digits: int) -> decimal.Context:
     )
 
 
+LOG10_2 = math.log10(2)
+
+
+@lru_cache(maxsize=64)
+def power_of_ten(exponent: int) -> int:
+    """10**exponent, cached: values near the digit limit reuse the same large powers."""
+    power: int = 10**exponent
+    return power
+
+
+def round_fraction(value: Fraction, digits: int) -> tuple[Decimal, bool]:
+    """value correctly rounded (half to even) to `digits` significant digits, and
+    whether that lost nothing.
+
+    Works on the leading digits only: integer division yields digits + 3 of them plus a
+    sticky digit for any remainder, which decides every rounding case correctly. Turning
+    a 10,000-digit integer into a Decimal instead would cost milliseconds each time.
+    """
+    numerator, denominator = abs(value.numerator), value.denominator
+    if numerator == 0:
+        return Decimal(0), True
+    # floor(log10(value)) to within one, from the bit lengths.
+    magnitude = int((numerator.bit_length() - denominator.bit_length()) * LOG10_2)
+    shift = digits + 3 - magnitude
+    if shift >= 0:
+        quotient, remainder = divmod(numerator * power_of_ten(shift), denominator)
+    else:
+        quotient, remainder = divmod(numerator, denominator * power_of_ten(-shift))
+    leading = quotient * 10 + (1 if remainder else 0)
+    ctx = context(digits)
+    rounded = ctx.plus(Decimal((int(value < 0), tuple(map(int, str(leading))), -shift - 1)))
+    return rounded, not remainder and not ctx.flags[decimal.Inexact]
+
+
 def to_decimal(value: Fraction, digits: int) -> Decimal:
     """value rounded to `digits` significant digits."""
-    ctx = context(digits)
-    return ctx.divide(Decimal(value.numerator), Decimal(value.denominator))
+    return round_fraction(value, digits)[0]
 
 
 @lru_cache(maxsize=16)
