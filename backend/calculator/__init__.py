@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask
+from flask import Flask, Response, json, request
 
 from . import api, errors, health, metrics, requestlog
 from . import config as settings
@@ -30,4 +30,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     metrics.init_app(app)
     health.init_app(app)
     app.register_blueprint(api.bp)
+    app.after_request(_options_as_json)
     return app
+
+
+def _options_as_json(response: Response) -> Response:
+    """Flask answers OPTIONS itself with an empty HTML body; every response here is JSON."""
+    if request.method == "OPTIONS" and response.status_code == 200 and not response.data:
+        methods = sorted(m.strip() for m in response.headers.get("Allow", "").split(",") if m)
+        response.set_data(json.dumps({"allow": methods}))
+        response.mimetype = "application/json"
+    return response

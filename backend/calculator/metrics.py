@@ -22,6 +22,8 @@ from prometheus_client import (
 
 bp = Blueprint("metrics", __name__)
 
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
 REQUESTS = Counter("http_requests", "HTTP requests answered", ["method", "route", "status"])
 LATENCY = Histogram(
     "http_request_duration_seconds",
@@ -44,7 +46,8 @@ def metrics() -> Response:
         multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
     else:
         registry = REGISTRY
-    return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
+    # content_type, not mimetype: the latter would append a second charset parameter.
+    return Response(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)
 
 
 def _start_timer() -> None:
@@ -55,9 +58,11 @@ def _record(response: Response) -> Response:
     # The route template, never the raw path: one series per endpoint, however many
     # different URLs clients invent.
     route = request.url_rule.rule if request.url_rule is not None else "unmatched"
+    # Clients choose the method too: unknown ones share one series.
+    method = request.method if request.method in KNOWN_METHODS else "other"
     elapsed = time.perf_counter() - g.get("metrics_start", time.perf_counter())
-    REQUESTS.labels(request.method, route, str(response.status_code)).inc()
-    LATENCY.labels(request.method, route).observe(elapsed)
+    REQUESTS.labels(method, route, str(response.status_code)).inc()
+    LATENCY.labels(method, route).observe(elapsed)
     operation = g.get("operation")
     if operation is not None:
         outcome = "ok" if response.status_code < 400 else g.get("problem_code", "error")

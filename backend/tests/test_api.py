@@ -209,6 +209,23 @@ def test_request_log_is_one_json_line(
     assert entry["duration_ms"] >= 0
 
 
+def test_metrics_content_type_has_one_charset(client: FlaskClient) -> None:
+    """/metrics declares the Prometheus text format with a single charset parameter."""
+    content_type = client.get("/metrics").headers["Content-Type"]
+    assert content_type.startswith("text/plain; version=")
+    assert content_type.count("charset") == 1
+
+
+def test_unknown_methods_share_one_metrics_series(client: FlaskClient) -> None:
+    """A client inventing methods cannot create a metrics series per method."""
+    client.open("/api/v1/add", method="BREW")
+    client.open("/api/v1/add", method="PROPFIND")
+    text = client.get("/metrics").get_data(as_text=True)
+    assert 'method="BREW"' not in text
+    assert 'method="PROPFIND"' not in text
+    assert 'method="other",route="unmatched",status="405"' in text
+
+
 def test_metrics_count_by_route_template(client: FlaskClient) -> None:
     """/metrics counts requests by route template and evaluations by outcome."""
 
@@ -236,8 +253,11 @@ def test_metrics_count_by_route_template(client: FlaskClient) -> None:
 def test_head_and_options_are_answered(client: FlaskClient) -> None:
     """HEAD mirrors GET without a body; OPTIONS lists the allowed methods."""
     assert client.head("/healthz").status_code == 200
-    allow = client.options("/api/v1/add").headers["Allow"]
+    response = client.options("/api/v1/add")
+    allow = response.headers["Allow"]
     assert {"GET", "POST"} <= set(allow.replace(" ", "").split(","))
+    assert response.mimetype == "application/json"
+    assert {"GET", "POST", "OPTIONS"} <= set(response.json["allow"])
 
 
 def test_method_not_allowed_lists_allowed_methods(client: FlaskClient) -> None:
