@@ -15,7 +15,8 @@ NUMBER = {
     "examples": ["0.1"],
 }
 PRECISION = {
-    "type": "integer",
+    "type": ["integer", "string"],
+    "pattern": "^[0-9]{1,3}$",
     "minimum": limits.MIN_PRECISION,
     "maximum": limits.MAX_PRECISION,
     "default": limits.DEFAULT_PRECISION,
@@ -29,14 +30,13 @@ def _json(schema: dict[str, Any], description: str = "OK") -> dict[str, Any]:
 
 def _calculation(summary: str, fields: dict[str, Any], required: list[str]) -> dict[str, Any]:
     """GET (query string) and POST (JSON body) operations over the same inputs."""
-    responses = {
+    # Only statuses these operations can produce: a GET has no body (no 413 or 415).
+    get_responses = {
         "200": _json({"$ref": "#/components/schemas/Result"}),
         "400": PROBLEM,
-        "404": PROBLEM,
-        "413": PROBLEM,
-        "415": PROBLEM,
         "422": PROBLEM,
     }
+    post_responses = {**get_responses, "413": PROBLEM, "415": PROBLEM}
     query = [
         {
             "name": name,
@@ -48,11 +48,11 @@ def _calculation(summary: str, fields: dict[str, Any], required: list[str]) -> d
     ]
     body = {"type": "object", "properties": fields, "required": required}
     return {
-        "get": {"summary": summary, "parameters": query, "responses": responses},
+        "get": {"summary": summary, "parameters": query, "responses": get_responses},
         "post": {
             "summary": summary,
             "requestBody": {"required": True, "content": {"application/json": {"schema": body}}},
-            "responses": responses,
+            "responses": post_responses,
         },
     }
 

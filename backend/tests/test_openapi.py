@@ -52,12 +52,11 @@ def test_document_states_the_real_limits(client: FlaskClient) -> None:
 
 
 def test_documented_error_statuses_are_real(client: FlaskClient) -> None:
-    """Each documented error status of /evaluate can actually be produced."""
+    """Each documented error status of /evaluate is produced by the matching request."""
     document = client.get("/api/v1/openapi.json").json
-    documented = set(document["paths"]["/api/v1/evaluate"]["post"]["responses"]) - {"200"}
-    produced = {
+    operations = document["paths"]["/api/v1/evaluate"]
+    post = {
         str(client.post("/api/v1/evaluate", json={"expression": "1+"}).status_code),
-        str(client.get("/api/v1/evaluate/x").status_code),
         str(
             client.post(
                 "/api/v1/evaluate", data="x" * 20_000, content_type="application/json"
@@ -66,4 +65,21 @@ def test_documented_error_statuses_are_real(client: FlaskClient) -> None:
         str(client.post("/api/v1/evaluate", data="{}", content_type="text/plain").status_code),
         str(client.post("/api/v1/evaluate", json={"expression": "1/0"}).status_code),
     }
-    assert documented == produced
+    get = {
+        str(client.get("/api/v1/evaluate?expression=1%2B").status_code),
+        str(client.get("/api/v1/evaluate?expression=1/0").status_code),
+    }
+    assert set(operations["post"]["responses"]) - {"200"} == post
+    assert set(operations["get"]["responses"]) - {"200"} == get
+
+
+def test_precision_is_documented_as_accepted(client: FlaskClient) -> None:
+    """precision is accepted as an integer or a string of digits, as documented."""
+    document = client.get("/api/v1/openapi.json").json
+    schema = document["paths"]["/api/v1/evaluate"]["post"]["requestBody"]["content"][
+        "application/json"
+    ]["schema"]["properties"]["precision"]
+    assert set(schema["type"]) == {"integer", "string"}
+    for value in (5, "5"):
+        response = client.post("/api/v1/evaluate", json={"expression": "1/3", "precision": value})
+        assert response.json["result"] == "0.33333"
