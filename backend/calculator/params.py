@@ -43,6 +43,11 @@ def _json_body() -> dict[str, Any]:
             "unsupported_media_type",
             "POST bodies must be JSON: send Content-Type: application/json",
         )
+    charset = request.mimetype_params.get("charset", "utf-8").lower()
+    if charset not in ("utf-8", "utf8"):
+        raise ApiError(
+            415, "unsupported_media_type", f"JSON bodies must be UTF-8, not {charset[:40]}"
+        )
     raw = request.get_data(cache=True)
     try:
         body = json.loads(

@@ -374,6 +374,14 @@ CASES: list[tuple[str, str, str, dict[str, Any], int, str]] = [
     ),
     ("sqrt-negative", "GET", "/api/v1/sqrt", {"query_string": "x=-1"}, 422, "domain_error"),
     (
+        "latin-1-json",
+        "POST",
+        "/api/v1/add",
+        {"data": '{"a": 1, "b": 2}', "content_type": "application/json; charset=latin-1"},
+        415,
+        "unsupported_media_type",
+    ),
+    (
         "factorial-of-a-huge-factorial",
         "GET",
         "/api/v1/evaluate",

@@ -77,7 +77,6 @@ def run(tree: Node, precision: int = DEFAULT_PRECISION) -> Result:
     as the working precision grows, like sin(pi), is zero; one that keeps growing, like
     tan(pi/2), is a pole where the function is undefined.
     """
-    check_precision(precision)
     # Low requested precisions still work at 28+ digits: it costs little and keeps
     # near-poles and cancellations as well resolved as at the default.
     digits = max(precision, DEFAULT_PRECISION) + GUARD_DIGITS
@@ -133,7 +132,7 @@ def _unsettled(
 
 def evaluate(expression: str, precision: int = DEFAULT_PRECISION) -> Result:
     """Evaluate an expression such as '2*(3+4)^2'."""
-    check_precision(precision)
+    check_precision(precision)  # before parsing: a bad precision is the first error
     return run(parse(expression), precision)
 
 
@@ -142,4 +141,5 @@ def calculate(
 ) -> Result:
     """Apply a named operation (see OPERATIONS) to exact operands."""
     names, build = OPERATIONS[operation]
+    check_precision(precision)
     return run(build(*(operands[name] for name in names)), precision)
