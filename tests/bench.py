@@ -204,6 +204,8 @@ class Tally:
     server_cpu: float = 0.0
     client_cpu: float = 0.0
     latencies: list[float] = field(default_factory=list)
+    rates: list[float] = field(default_factory=list)  # req/s of each measurement
+    worker_cpu: dict[int, float] = field(default_factory=dict)  # gunicorn worker pid -> s
 
     def add(self, other: Tally) -> None:
         self.ok += other.ok
@@ -213,6 +215,15 @@ class Tally:
         self.server_cpu += other.server_cpu
         self.client_cpu += other.client_cpu
         self.latencies += other.latencies
+        self.rates += other.rates
+        for pid, cpu in other.worker_cpu.items():
+            self.worker_cpu[pid] = self.worker_cpu.get(pid, 0.0) + cpu
+
+    @property
+    def busiest_worker(self) -> float:
+        """The busiest gunicorn worker's share of the workers' CPU (1/workers = even)."""
+        total = sum(self.worker_cpu.values())
+        return max(self.worker_cpu.values()) / total if total else float("nan")
 
     @property
     def rate(self) -> float:
@@ -256,50 +267,6 @@ def client(port: int, keep_alive: bool, start: threading.Barrier, deadline: list
     return tally
 
 
-def cpu_seconds(servers: list[Server]) -> float:
-    """User + system CPU of the servers' processes and their workers so far (Linux /proc)."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for server in servers:
-        for pid in {server.process.pid, *child_pids(server.process.pid)}:
-            try:
-                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / ticks
-
-
-def measure(
-    port: int, keep_alive: bool, connections: int, seconds: float, servers: list[Server]
-) -> Tally:
-    """Load `port` with `connections` clients for `seconds`; sum what they saw."""
-    start = threading.Barrier(connections + 1)
-    deadline = [float("inf")]
-    results: list[Tally] = []
-
-    def run() -> None:
-        results.append(client(port, keep_alive, start, deadline))
-
-    threads = [threading.Thread(target=run, daemon=True) for _ in range(connections)]
-    for thread in threads:
-        thread.start()
-    has_proc = Path("/proc/self/stat").exists()
-    cpu_before = cpu_seconds(servers) if has_proc else 0.0
-    client_before = time.process_time()
-    began = time.perf_counter()
-    deadline[0] = began + seconds
-    start.wait()
-    for thread in threads:
-        thread.join(seconds + 30)
-    total = Tally(seconds=time.perf_counter() - began)
-    total.client_cpu = time.process_time() - client_before
-    total.server_cpu = cpu_seconds(servers) - cpu_before if has_proc else 0.0
-    for result in results:
-        total.add(result)
-    return total
-
-
 DIRECT = "gunicorn direct, keep-alive"
 PROXIED = "nginx -> gunicorn, keep-alive"
 NEW_CONNECTION = "nginx -> gunicorn, new conn/request"
@@ -312,8 +279,64 @@ class Route:
     label: str
     port: int
     keep_alive: bool
-    servers: list[Server]
+    backend: Server
+    proxy: Server | None = None
     tally: Tally = field(default_factory=Tally)
+
+
+def process_cpu(server: Server) -> dict[int, float]:
+    """CPU seconds (user + system) of a server's master and of each worker (Linux /proc)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    usage = {}
+    for pid in {server.process.pid, *child_pids(server.process.pid)}:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # exited meanwhile
+        usage[pid] = (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+    return usage
+
+
+def cpu_snapshot(route: Route) -> tuple[dict[int, float], dict[int, float]]:
+    """CPU so far of the backend's processes and of the proxy's (if any)."""
+    if not Path("/proc/self/stat").exists():
+        return {}, {}
+    proxy = process_cpu(route.proxy) if route.proxy else {}
+    return process_cpu(route.backend), proxy
+
+
+def measure(route: Route, connections: int, seconds: float) -> Tally:
+    """Load the route with `connections` clients for `seconds`; sum what they saw."""
+    port, keep_alive = route.port, route.keep_alive
+    start = threading.Barrier(connections + 1)
+    deadline = [float("inf")]
+    results: list[Tally] = []
+
+    def run() -> None:
+        results.append(client(port, keep_alive, start, deadline))
+
+    threads = [threading.Thread(target=run, daemon=True) for _ in range(connections)]
+    for thread in threads:
+        thread.start()
+    backend_before, proxy_before = cpu_snapshot(route)
+    client_before = time.process_time()
+    began = time.perf_counter()
+    deadline[0] = began + seconds
+    start.wait()
+    for thread in threads:
+        thread.join(seconds + 30)
+    total = Tally(seconds=time.perf_counter() - began)
+    total.client_cpu = time.process_time() - client_before
+    backend_after, proxy_after = cpu_snapshot(route)
+    for pid, cpu in backend_after.items():
+        if pid != route.backend.process.pid:
+            total.worker_cpu[pid] = cpu - backend_before.get(pid, 0.0)
+    total.server_cpu = sum(backend_after.values()) - sum(backend_before.values())
+    total.server_cpu += sum(proxy_after.values()) - sum(proxy_before.values())
+    for result in results:
+        total.add(result)
+    total.rates = [total.ok / total.seconds]
+    return total
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -325,29 +348,34 @@ def percentile(values: list[float], fraction: float) -> float:
 
 def print_http(paths: list[Route], connections: int) -> None:
     print(
-        f"   {'path':34} {'requests':>8} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} "
-        f"{'server CPU us/req':>17} {'client CPU':>10} {'non-200':>7} {'errors':>6}"
+        f"   {'path':35} {'req/s':>6} {'p50 ms':>7} {'p99 ms':>7} {'CPU us/req':>10} "
+        f"{'busiest':>7} {'client':>6} {'failed':>6}  req/s per round"
     )
     for path in paths:
         t = path.tally
         per_request = t.server_cpu / t.ok * 1e6 if t.ok and t.server_cpu else float("nan")
+        p50, p99 = percentile(t.latencies, 0.5) * 1e3, percentile(t.latencies, 0.99) * 1e3
         print(
-            f"   {path.label:34} {t.ok:8} {t.rate:8.0f} "
-            f"{percentile(t.latencies, 0.5) * 1e3:7.2f} {percentile(t.latencies, 0.99) * 1e3:7.2f} "
-            f"{per_request:17.0f} {t.client_cpu / t.seconds:9.0%} {t.bad_status:7} {t.errors:6}"
+            f"   {path.label:35} {t.rate:6.0f} {p50:7.2f} {p99:7.2f} {per_request:10.0f} "
+            f"{t.busiest_worker:7.0%} {t.client_cpu / t.seconds:6.0%} "
+            f"{t.bad_status + t.errors:6}  {' '.join(f'{r:.0f}' for r in t.rates)}"
         )
+    print(
+        f"\n   {connections} connections. CPU us/req: gunicorn (+ nginx) CPU per request, from"
+        " /proc;\n   busiest: the busiest gunicorn worker's share of the workers' CPU (50% is"
+        " even);\n   client: this process's CPU, in cores; failed: non-200 answers + socket errors"
+    )
     if any(p.tally.bad_status or p.tally.errors for p in paths):
         print("   WARNING: some requests failed; the rates above are not comparable")
     if any(p.tally.client_cpu / p.tally.seconds > 0.9 for p in paths if p.tally.seconds):
-        print("   NOTE: the client used ~a whole core: rates may be client-bound")
+        print("   NOTE: the client used about a whole core: rates may be client-bound")
     by_label = {p.label: p.tally.rate for p in paths}
     direct, proxied = by_label.get(DIRECT), by_label.get(PROXIED)
     if direct and proxied:
-        print(f"\n   nginx/direct req/s ratio:               {proxied / direct:.2f}")
+        print(f"\n   nginx/direct req/s ratio (keep-alive):    {proxied / direct:.2f}")
     if proxied and by_label.get(NEW_CONNECTION):
         ratio = by_label[NEW_CONNECTION] / proxied
-        print(f"   new-connection/keep-alive (nginx) ratio: {ratio:.2f}")
-    print(f"   ({connections} connections; CPU from /proc; client CPU is this process, per core)")
+        print(f"   new-connection/keep-alive ratio (nginx): {ratio:.2f}")
 
 
 @contextmanager
@@ -355,11 +383,11 @@ def servers_up(with_nginx: bool) -> Iterator[list[Route]]:
     """gunicorn (2 workers) and, when available, nginx in front of it; stopped on exit."""
     with ExitStack() as stack:
         backend = stack.enter_context(run_gunicorn(workers=2))
-        paths = [Route(DIRECT, backend.port, True, [backend])]
+        paths = [Route(DIRECT, backend.port, True, backend)]
         if with_nginx:
             proxy = stack.enter_context(run_nginx(backend.port, **NO_RATE_LIMIT))
-            paths.append(Route(PROXIED, proxy.port, True, [proxy, backend]))
-            paths.append(Route(NEW_CONNECTION, proxy.port, False, [proxy, backend]))
+            paths.append(Route(PROXIED, proxy.port, True, backend, proxy))
+            paths.append(Route(NEW_CONNECTION, proxy.port, False, backend, proxy))
         yield paths
 
 
@@ -371,12 +399,10 @@ def bench_http(connections: int, seconds: float, rounds: int) -> None:
         print("   nginx is not installed: measuring gunicorn directly only")
     with servers_up(with_nginx) as paths:
         for path in paths:  # warm-up: workers import lazily, nginx opens upstream connections
-            measure(path.port, path.keep_alive, connections, 0.5, path.servers)
+            measure(path, connections, 0.5)
         for _ in range(rounds):
             for path in paths:
-                path.tally.add(
-                    measure(path.port, path.keep_alive, connections, seconds, path.servers)
-                )
+                path.tally.add(measure(path, connections, seconds))
         print()
         print_http(paths, connections)
 
@@ -389,14 +415,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--strict", action="store_true", help="exit 1 if any engine case is OVER")
     parser.add_argument("--limit-ms", type=float, default=50.0, help="engine CPU limit per case")
     parser.add_argument("--runs", type=int, default=7, help="engine runs per case (median)")
-    parser.add_argument("--seconds", type=float, default=2.5, help="seconds per HTTP measurement")
-    parser.add_argument("--rounds", type=int, default=2, help="interleaved HTTP rounds")
+    parser.add_argument("--seconds", type=float, default=1.0, help="seconds per HTTP measurement")
+    parser.add_argument("--rounds", type=int, default=5, help="interleaved HTTP rounds")
     parser.add_argument("--connections", type=int, default=4, help="concurrent HTTP clients")
     parser.add_argument("--skip-engine", action="store_true")
     parser.add_argument("--skip-http", action="store_true")
     args = parser.parse_args(argv)
-    if not (1 <= args.runs <= 100 and 1 <= args.rounds <= 10 and 1 <= args.connections <= 64):
-        parser.error("--runs 1..100, --rounds 1..10, --connections 1..64")
+    if not (1 <= args.runs <= 100 and 1 <= args.rounds <= 20 and 1 <= args.connections <= 64):
+        parser.error("--runs 1..100, --rounds 1..20, --connections 1..64")
     if not 0.1 <= args.seconds <= 30:
         parser.error("--seconds 0.1..30")
     return args
