@@ -16,6 +16,7 @@ import pytest
 import requests
 from nginx_server import nginx_binary, rendered_site, run_local, run_nginx
 
+from calculator.errors import TYPE_PREFIX
 from servers import FRONTEND_DIR, Server, free_port, run_gunicorn
 
 pytestmark = pytest.mark.integration
@@ -41,6 +42,7 @@ def assert_problem(response: requests.Response, status: int, code: str) -> dict[
     assert response.status_code == status
     assert response.headers["Content-Type"].startswith("application/problem+json")
     body = response.json()
+    assert body["type"] == TYPE_PREFIX + code
     assert body["status"] == status
     assert body["code"] == code
     assert body["title"]
@@ -276,12 +278,100 @@ def test_body_limit_matches_the_backend(nginx_server: Server) -> None:
 
 @pytest.mark.parametrize(
     "path",
-    ["/run_local.py", "/nginx/default.conf.template", "/.git/config", "/assets/../run_local.py"],
+    [
+        "/run_local.py",
+        "/nginx/default.conf.template",
+        "/.git/config",
+        "/assets/../run_local.py",
+        "/assets/",
+        "/assets/js/",
+        "/assets/nowhere.js",
+        "/nowhere.css",
+        "/favicon.ico",
+    ],
 )
 def test_only_the_ui_is_served(nginx_server: Server, path: str) -> None:
-    """Nothing but index.html and assets/ is served from the static root, as problem+json."""
+    """Nothing but index.html and the files in assets/ is served from the static root:
+    anything else, directories and names with a file extension included, is a 404
+    problem+json (not an HTML 403, nor JSON labelled as the extension's type)."""
     response = requests.get(nginx_server.url + path, timeout=5)
     assert_problem(response, 404, "not_found")
+
+
+def _raw_exchange(port: int, request: bytes) -> requests.Response:
+    """Send bytes as they are (malformed requests included) and parse nginx's answer."""
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        sock.sendall(request)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    status_line, *header_lines = head.decode("latin-1").split("\r\n")
+    response = requests.Response()
+    response.status_code = int(status_line.split()[1])
+    for line in header_lines:
+        name, _, value = line.partition(":")
+        response.headers[name.strip()] = value.strip()
+    response._content = body
+    return response
+
+
+def _request(line: str, *headers: str, body: str = "") -> bytes:
+    lines = [line, "Host: calculator", *headers, "Connection: close"]
+    return ("\r\n".join(lines) + "\r\n\r\n" + body).encode("latin-1")
+
+
+# Requests nginx refuses itself, with the status and code it must answer.
+_GET_CSS = "GET /assets/app.css HTTP/1.1"
+NGINX_ERRORS = {
+    "POST /": (_request("POST / HTTP/1.1", "Content-Length: 0"), 405, "method_not_allowed"),
+    "PUT asset": (_request("PUT /assets/app.css HTTP/1.1"), 405, "method_not_allowed"),
+    "TRACE": (_request("TRACE / HTTP/1.1"), 405, "method_not_allowed"),
+    "garbage": (b"NONSENSE\r\n\r\n", 400, "bad_request"),
+    "dot-dot": (_request("GET /../etc/passwd HTTP/1.1"), 400, "bad_request"),
+    "HTTP/2.0": (_request("GET / HTTP/2.0"), 505, "http_version_not_supported"),
+    "long URI": (_request(f"GET /{'a' * 10_000} HTTP/1.1"), 414, "uri_too_long"),
+    "big header": (_request("GET / HTTP/1.1", f"X-Big: {'a' * 10_000}"), 431, "headers_too_large"),
+    "br body": (_request("POST /api/ HTTP/1.1", "Transfer-Encoding: br"), 501, "not_implemented"),
+    "bad range": (_request(_GET_CSS, "Range: bytes=999999-"), 416, "range_not_satisfiable"),
+    "If-Match": (_request(_GET_CSS, 'If-Match: "x"'), 412, "precondition_failed"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("request_bytes", "status", "code"), NGINX_ERRORS.values(), ids=NGINX_ERRORS.keys()
+)
+def test_nginx_errors_are_problem_json(
+    nginx_server: Server, request_bytes: bytes, status: int, code: str
+) -> None:
+    """Every error nginx makes itself, even for requests it cannot parse, is problem+json
+    with the backend's type prefix and codes and the security headers; never nginx's HTML
+    page."""
+    response = _raw_exchange(nginx_server.port, request_bytes)
+    assert_problem(response, status, code)
+    assert "unsafe-inline" not in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_static_405_names_the_allowed_methods(nginx_server: Server) -> None:
+    """nginx's own 405 for the UI's files says which methods are allowed there."""
+    response = requests.post(nginx_server.url + "/", data=b"", timeout=5)
+    body = assert_problem(response, 405, "method_not_allowed")
+    assert response.headers["Allow"] == "GET, HEAD"
+    assert body["detail"] == "This method is not allowed at this address."
+
+
+def test_backend_errors_pass_through(nginx_server: Server) -> None:
+    """The backend's own errors reach the client as the backend wrote them (nginx's
+    error pages are only for errors nginx makes), with the backend's Allow header."""
+    missing = requests.get(nginx_server.url + "/api/v1/nowhere", timeout=5)
+    assert "openapi.json" in str(assert_problem(missing, 404, "not_found")["detail"])
+    assert missing.headers["X-Served-By"]
+    wrong_method = requests.delete(nginx_server.url + "/api/v1/info", timeout=5)
+    body = assert_problem(wrong_method, 405, "method_not_allowed")
+    assert body["detail"] == "DELETE is not allowed on /api/v1/info"
+    [allow] = raw_header_values(wrong_method, "Allow")
+    assert sorted(allow.split(", ")) == ["GET", "HEAD", "OPTIONS"]
 
 
 def _established_to(port: int) -> int:
