@@ -194,6 +194,10 @@ http {{
 
 # --- Fallback: a stdlib server that behaves like the nginx site, minus the tuning -------
 
+# The problem+json type prefix of the backend (calculator.errors.TYPE_PREFIX) and the nginx
+# site; a contract test compares them.
+PROBLEM_TYPE_PREFIX = "urn:k8s-calculator:problem:"
+
 HOP_BY_HOP = {
     "connection",
     "keep-alive",
@@ -241,7 +245,7 @@ def make_fallback_handler(
 
         def _problem(self, status: int, title: str, code: str, detail: str) -> None:
             body = json.dumps(
-                {"type": f"urn:k8s-calculator:problem:{code}", "title": title, "status": status}
+                {"type": PROBLEM_TYPE_PREFIX + code, "title": title, "status": status}
                 | {"detail": detail, "code": code, "request_id": None}
             ).encode()
             self.send_response(status)

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import re
 import runpy
 import subprocess
+from collections.abc import Mapping
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import pytest
 from nginx_server import run_local
 
 from calculator import limits
+from calculator.errors import HTTP_CODES, TYPE_PREFIX
 from calculator.requestlog import REQUEST_ID_RE
 from servers import BACKEND_DIR, FRONTEND_DIR, GUNICORN_ARGV, require_executable
 
@@ -49,6 +53,96 @@ def test_nginx_gives_up_idle_upstream_connections_before_gunicorn(
     assert nginx_timeout == 60
     assert gunicorn["keepalive"] == 75
     assert gunicorn["worker_class"] != "sync"  # the sync worker closes every connection
+
+
+def _gunicorn_config() -> dict[str, Any]:
+    """backend/gunicorn.conf.py's globals (loading it has no side effects)."""
+    return runpy.run_path(str(BACKEND_DIR / "gunicorn.conf.py"))
+
+
+# The fields of every problem document (DESIGN.md §3, calculator.errors.problem).
+PROBLEM_FIELDS = {"type", "title", "status", "detail", "code", "request_id"}
+
+
+def _nginx_problems(template: str) -> dict[str, tuple[int, dict[str, Any]]]:
+    """The site's error documents: location path -> (status returned, document)."""
+    return {
+        path: (int(status), json.loads(body))
+        for path, status, body in re.findall(
+            r"location = (/_problem/\w+) \{[^}]*?return (\d{3}) '(\{.*?\})\\n';", template, re.S
+        )
+    }
+
+
+def _problem_mismatches(
+    template: str, prefix: str, codes_by_status: Mapping[int, str]
+) -> list[str]:
+    """Where nginx's error documents disagree with the backend's problem format."""
+    documents = _nginx_problems(template)
+    mismatches = []
+    types = re.findall(r'"type":\s*"([^"]*)"', template)
+    if len(types) != len(documents):
+        mismatches.append(f"{len(types)} type fields but {len(documents)} error documents")
+    for value in types:
+        if not value.startswith(prefix):
+            mismatches.append(f"type {value} does not start with {prefix}")
+    for path, (returned, doc) in documents.items():
+        code, status = doc.get("code"), doc.get("status")
+        if set(doc) != PROBLEM_FIELDS:
+            mismatches.append(f"{path}: fields {sorted(doc)}")
+        if doc.get("type") != f"{prefix}{code}" or path != f"/_problem/{code}":
+            mismatches.append(f"{path}: type {doc.get('type')} for code {code}")
+        if status != returned:
+            mismatches.append(f"{path}: body status {status}, response {returned}")
+        if doc.get("request_id") != "$calculator_request_id":
+            mismatches.append(f"{path}: request_id {doc.get('request_id')}")
+        backend_code = codes_by_status.get(returned)
+        if backend_code is not None and backend_code != code:
+            mismatches.append(f"{path}: {returned} is {code}, the backend says {backend_code}")
+    targets = set(re.findall(r"^\s*error_page [\d ]+ = (\S+);", template, re.M))
+    if targets != set(documents):
+        mismatches.append(f"error_page targets {sorted(targets)} != documents {sorted(documents)}")
+    return mismatches
+
+
+def _backend_codes(gunicorn: Mapping[str, Any]) -> dict[int, str]:
+    """Status -> code for every status the Flask app or gunicorn answers with a fixed code."""
+    codes = dict(HTTP_CODES)
+    for status, code in gunicorn["_PROTOCOL_ERROR_CODES"].items():
+        assert codes.setdefault(status, code) == code, f"app and gunicorn differ on {status}"
+    return codes
+
+
+def test_problem_types_and_codes_are_the_backends() -> None:
+    """One problem format everywhere: gunicorn's own errors and every error document in the
+    nginx template use calculator.errors.TYPE_PREFIX, the backend's fields, and for a
+    status the backend also answers (404 not_found, 405 method_not_allowed, 413
+    payload_too_large, 431 headers_too_large, ...) the backend's code; every error_page
+    points at one of these documents. The make-run fallback server uses the same prefix."""
+    gunicorn = _gunicorn_config()
+    assert gunicorn["PROBLEM_TYPE_PREFIX"] == TYPE_PREFIX
+    assert run_local.PROBLEM_TYPE_PREFIX == TYPE_PREFIX
+    codes = _backend_codes(gunicorn)
+    assert _problem_mismatches(TEMPLATE, TYPE_PREFIX, codes) == []
+    statuses = {status for status, _ in _nginx_problems(TEMPLATE).values()}
+    assert {400, 403, 404, 405, 413, 414, 429, 431, 500, 501, 502, 504} <= statuses
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ('"type":"urn:k8s-calculator:problem:not_found"', '"type":"urn:other:not_found"'),
+        ('"code":"method_not_allowed"', '"code":"not_allowed"'),
+        ("error_page 404 = /_problem/not_found;", "error_page 404 = /_problem/missing;"),
+        ('"status":413', '"status":400'),
+    ],
+)
+def test_problem_contract_check_catches_drift(old: str, new: str) -> None:
+    """The check above fails when one side drifts (so its passing means something)."""
+    assert old in TEMPLATE
+    drifted = TEMPLATE.replace(old, new, 1)
+    codes = _backend_codes(_gunicorn_config())
+    assert _problem_mismatches(drifted, TYPE_PREFIX, codes) != []
 
 
 def test_body_limit_matches_the_backend() -> None:
