@@ -19,6 +19,7 @@ import http.client
 import json
 import os
 import re
+import shlex
 import shutil
 import signal
 import socket
@@ -338,6 +339,34 @@ def port_in_use(host: str, port: int) -> bool:
     return False
 
 
+def _shown_path(path: Path) -> str:
+    """path relative to the working directory when it is below it (as `make run` runs)."""
+    absolute = Path(os.path.abspath(path))  # not resolved: keep the venv's python link
+    cwd = Path.cwd()
+    return str(absolute.relative_to(cwd)) if absolute.is_relative_to(cwd) else str(absolute)
+
+
+def command_with_port(args: argparse.Namespace, option: str, busy: int) -> str | None:
+    """The whole command that runs this again with option moved off a busy port onto the
+    next free one (`make run` takes no options, so naming the option is not enough)."""
+    candidates = range(busy + 1, min(busy + 100, 65535) + 1)
+    free = next((port for port in candidates if not port_in_use(args.host, port)), None)
+    if free is None:
+        return None
+    given = {
+        "--host": (args.host, "127.0.0.1"),
+        "--ui-port": (free if option == "--ui-port" else args.ui_port, 8080),
+        "--api-port": (free if option == "--api-port" else args.api_port, 5000),
+    }
+    argv = [_shown_path(Path(sys.executable)), _shown_path(Path(__file__))]
+    for name, (value, default) in given.items():
+        if value != default or name == option:
+            argv += [name, str(value)]
+    if args.no_nginx:
+        argv.append("--no-nginx")
+    return shlex.join(argv)
+
+
 def wait_until_up(url: str, process: subprocess.Popen[bytes] | None, timeout: float) -> bool:
     """Poll url until it answers below 500; False if the process exits or time runs out."""
     deadline = time.monotonic() + timeout
@@ -438,7 +467,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     for name, port in (("--ui-port", args.ui_port), ("--api-port", args.api_port)):
         if port_in_use(args.host, port):
-            print(f"run_local: port {port} is in use; choose another with {name}", flush=True)
+            command = command_with_port(args, name, port)
+            hint = f"to use another, run:\n    {command}" if command else f"free it or use {name}"
+            print(f"run_local: port {port} is in use; {hint}", flush=True)
             return 1
     # Explicitly: a shell starting this in the background would have SIGINT ignored.
     signal.signal(signal.SIGINT, _interrupt)

@@ -187,14 +187,18 @@ def test_without_nginx_the_fallback_serves_the_same_ui(tmp_path: Path) -> None:
     assert not listening(run.api_port)
 
 
-def test_busy_port_is_reported(tmp_path: Path) -> None:
-    """A port already in use is named with the option that changes it; nothing starts."""
+@pytest.mark.parametrize("busy_option", ["--ui-port", "--api-port"])
+def test_busy_port_is_reported(busy_option: str) -> None:
+    """A port already in use is reported with a whole command that runs on a free port
+    (`make run` takes no options, so naming one is not enough); nothing starts."""
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen(1)
         port = busy.getsockname()[1]
+        other = "--api-port" if busy_option == "--ui-port" else "--ui-port"
+        other_port = free_port()
         result = subprocess.run(
-            [sys.executable, RUN_LOCAL, "--ui-port", str(port), "--api-port", str(free_port())],
+            [sys.executable, RUN_LOCAL, busy_option, str(port), other, str(other_port)],
             check=False,
             capture_output=True,
             text=True,
@@ -203,7 +207,15 @@ def test_busy_port_is_reported(tmp_path: Path) -> None:
         )
     assert result.returncode == 1
     assert f"port {port} is in use" in result.stdout
-    assert "--ui-port" in result.stdout
+    python = Path(sys.executable)
+    shown = python.relative_to(ROOT) if python.is_relative_to(ROOT) else python
+    match = re.search(
+        rf"^    {re.escape(str(shown))} frontend/run_local.py (.+)$", result.stdout, re.M
+    )
+    assert match, result.stdout
+    options = match.group(1).split()
+    assert options[options.index(other) + 1] == str(other_port)
+    assert int(options[options.index(busy_option) + 1]) > port  # the next free one
 
 
 def test_help_lists_the_options() -> None:
