@@ -265,6 +265,15 @@ def test_irrational_work_is_bounded() -> None:
     assert caught.value.code == "too_complex"
 
 
+def test_work_on_huge_approximate_values_is_bounded() -> None:
+    """Summing approximate values near 10^10000 is charged by size and refused in time."""
+    terms = [f"10^{9990 - i}.5" for i in range(90)]
+    expression = "+".join(terms)[:MAX_EXPRESSION_CHARS].rsplit("+", 1)[0]
+    with pytest.raises(MathError) as caught:
+        evaluate(expression)
+    assert caught.value.code == "too_complex"
+
+
 def test_repeated_identical_calls_are_computed_once() -> None:
     """The same irrational call repeated to the length limit stays within the budget."""
     expression = "+".join(["sin(pi)"] * 124)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import re
 from fractions import Fraction
+from functools import lru_cache
 from typing import NamedTuple
 
 from ..limits import MAX_DIGITS, MAX_OPERAND_CHARS
@@ -48,6 +49,13 @@ def check_bits(bits: float) -> None:
         raise too_large(f"A result needs more than {MAX_DIGITS:,} digits")
 
 
+@lru_cache(maxsize=64)
+def power_of_ten(exponent: int) -> int:
+    """10**exponent, cached: values near the digit limit reuse the same large powers."""
+    power: int = 10**exponent
+    return power
+
+
 def parse_literal(text: str) -> Fraction:
     """Exact value of a decimal literal such as '0.1', '-2.5e3' or '.5'.
 
@@ -67,8 +75,8 @@ def parse_literal(text: str) -> Fraction:
     if digits == "0":
         return Fraction(0)
     if exponent >= 0:
-        return Fraction(sign * int(digits) * 10**exponent)
-    return Fraction(sign * int(digits), 10**-exponent)
+        return Fraction(sign * int(digits) * power_of_ten(exponent))
+    return Fraction(sign * int(digits), power_of_ten(-exponent))
 
 
 def parse_number(text: str, name: str = "value") -> Fraction:

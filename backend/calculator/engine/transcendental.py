@@ -15,6 +15,7 @@ from functools import lru_cache
 
 from ..limits import MAX_DIGITS, MAX_TRIG_ARGUMENT_DIGITS
 from .errors import InsufficientPrecisionError, MathError, domain_error, too_large
+from .numbers import power_of_ten
 
 # exp(x) stays below 10**MAX_DIGITS for x below this.
 MAX_EXP_ARGUMENT = Fraction(math.floor(MAX_DIGITS * math.log(10)))
@@ -31,13 +32,6 @@ def context(digits: int) -> decimal.Context:
 
 
 LOG10_2 = math.log10(2)
-
-
-@lru_cache(maxsize=64)
-def power_of_ten(exponent: int) -> int:
-    """10**exponent, cached: values near the digit limit reuse the same large powers."""
-    power: int = 10**exponent
-    return power
 
 
 def round_fraction(value: Fraction, digits: int) -> tuple[Decimal, bool]:
