@@ -158,12 +158,11 @@ def test_healthz_is_answered_by_nginx(dead_backend_nginx: Server) -> None:
 
 def test_backend_down_is_problem_json_502(dead_backend_nginx: Server) -> None:
     """With nothing listening at the backend address, /api/ answers a problem+json 502
-    (never nginx's HTML page) quickly, with the security headers; static files still work."""
-    started = time.monotonic()
+    (never nginx's HTML page) within a second, with the security headers; static files
+    still work."""
     response = requests.post(
-        dead_backend_nginx.url + "/api/v1/evaluate", json={"expression": "1"}, timeout=5
+        dead_backend_nginx.url + "/api/v1/evaluate", json={"expression": "1"}, timeout=1
     )
-    assert time.monotonic() - started < 1
     assert_problem(response, 502, "backend_unavailable")
     assert response.headers["Content-Security-Policy"]
     assert requests.get(dead_backend_nginx.url + "/", timeout=5).status_code == 200
@@ -171,17 +170,17 @@ def test_backend_down_is_problem_json_502(dead_backend_nginx: Server) -> None:
 
 def test_slow_backend_is_problem_json_504() -> None:
     """A backend that accepts the connection but never answers gets a problem+json 504
-    after PROXY_READ_TIMEOUT."""
+    after PROXY_READ_TIMEOUT (1 s here): nginx waits that long (a client giving up after
+    half of it has no answer yet), then answers within a few seconds."""
     with socket.socket() as black_hole:
         black_hole.bind(("127.0.0.1", 0))
         black_hole.listen(8)  # the kernel completes handshakes; nobody ever reads
         port = black_hole.getsockname()[1]
         with run_nginx(port, PROXY_READ_TIMEOUT="1s") as nginx:
-            started = time.monotonic()
-            response = requests.get(nginx.url + "/api/v1/info", timeout=10)
-            elapsed = time.monotonic() - started
+            with pytest.raises(requests.ReadTimeout):
+                requests.get(nginx.url + "/api/v1/info", timeout=0.5)
+            response = requests.get(nginx.url + "/api/v1/info", timeout=5)
     assert_problem(response, 504, "backend_timeout")
-    assert 0.9 < elapsed < 5
 
 
 def test_rate_limit_answers_429_problem_json(gunicorn_server: Server) -> None:
