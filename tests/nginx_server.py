@@ -68,7 +68,10 @@ def run_nginx(backend_port: int, **overrides: str) -> Iterator[Server]:
             workdir, site_env(backend_port, port, **overrides), nginx
         )
         log_path = workdir / "server.log"
-        with log_path.open("wb") as log:
+        # Append mode: nginx opens /dev/stdout (the access log) anew, with O_APPEND, while
+        # the error log writes to the inherited stderr; without O_APPEND there, error lines
+        # would overwrite access lines at a stale offset.
+        with log_path.open("ab") as log:
             process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
         server = Server(process, port, log_path, extra={"workdir": tmp})
         try:

@@ -256,6 +256,27 @@ def test_request_id_passes_through(
     assert [(entry["request_id"], entry["status"]) for entry in access] == [(request_id, 422)]
 
 
+def test_access_log_is_json_and_error_log_is_plain(gunicorn_server: Server) -> None:
+    """What README says about nginx's logs: one JSON object per request on stdout (the
+    access log), and nginx's own plain-text lines ("2025/01/31 12:00:00 [warn] ...") on
+    stderr (the error log), e.g. for a rate-limited request."""
+    limits = {"RATE_LIMIT_RPS": "1", "RATE_LIMIT_BURST": "1"}
+    with run_nginx(gunicorn_server.port, **limits) as nginx:
+        statuses = [requests.get(nginx.url + "/api/v1/info", timeout=5).status_code for _ in "abc"]
+        requests.get(nginx.url + "/nowhere", timeout=5)
+        deadline = time.monotonic() + 5
+        while nginx.log().count('"status":') < 4 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        lines = nginx.log().splitlines()
+    assert statuses == [200, 200, 429]
+    access = [json.loads(line) for line in lines if line.startswith("{")]
+    assert [entry["status"] for entry in access] == [200, 200, 429, 404]
+    errors = [line for line in lines if not line.startswith("{")]
+    plain = re.compile(r"^\d{4}/\d\d/\d\d \d\d:\d\d:\d\d \[(\w+)\] ")
+    assert all(plain.match(line) for line in errors), errors
+    assert any("limiting requests" in line for line in errors)
+
+
 def test_body_limit_matches_the_backend(nginx_server: Server) -> None:
     """A body of 16 KiB reaches the backend (which judges it); one byte more is refused by
     nginx with a problem+json 413."""

@@ -62,7 +62,7 @@ def local_run(
     ports = ["--ui-port", str(ui_port), "--api-port", str(api_port), *extra]
     argv = [sys.executable, "-c", code, *ports] if code else [sys.executable, RUN_LOCAL, *ports]
     log_path = tmp_path / "run_local.log"
-    with log_path.open("wb") as log:
+    with log_path.open("ab") as log:  # O_APPEND: nginx writes to it through two descriptors
         process = subprocess.Popen(
             argv,
             cwd=ROOT,
