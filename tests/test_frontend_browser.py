@@ -410,6 +410,53 @@ def test_csp_is_enforced_and_violations_are_caught(
     assert any("script-src" in violation for violation in watched.csp_violations)
 
 
+# Expression, then the result or the start of the error it shows.
+_RESULTS_AND_ERRORS = [
+    ("1+1", "2", None),
+    ("1/0", None, "Cannot divide by zero."),
+    ("", None, "Type an expression first"),
+    ("sqrt(-1)", None, "That result is undefined."),
+    ("6*7", "42", None),
+    ("99999^99999^9", None, "The result is too large"),
+]
+# A two-line sentence and a three-line detail on a phone: that one makes room for itself.
+_LONG_ERROR = ("1+", None, "The expression isn’t complete")
+
+
+@pytest.mark.parametrize(
+    ("width", "cases"),
+    [(1280, [*_RESULTS_AND_ERRORS, _LONG_ERROR]), (390, _RESULTS_AND_ERRORS)],
+    ids=["1280", "390"],
+)
+def test_errors_do_not_move_the_keypad(
+    open_page: OpenPage,
+    nginx_server: Server,
+    width: int,
+    cases: list[tuple[str, str | None, str | None]],
+) -> None:
+    """An error takes the result's place without moving the keypad under the pointer:
+    the = key stays where it was for results, errors with and without the server's detail,
+    and the next result (on a phone, for errors whose detail takes up to two lines)."""
+    watched = load(open_page, nginx_server, width=width, height=900)
+    page = watched.page
+    equals = page.get_by_role("button", name="Equals", exact=True)
+    top = equals.bounding_box()
+    assert top is not None
+    for expression, result, error in cases:
+        page.locator("#expression").fill(expression)
+        page.locator("#expression").press("Enter")
+        if result is not None:
+            expect(page.locator("#result")).to_have_text(result)
+        else:
+            expect(page.get_by_role("alert")).to_contain_text(str(error))
+        box = equals.bounding_box()
+        assert box is not None
+        assert box["y"] == top["y"], (
+            f"the keypad moved {box['y'] - top['y']:+}px for {expression!r}"
+        )
+    assert watched.problems(allow_api_status_errors=True) == []
+
+
 def test_no_horizontal_scroll_from_360px(open_page: OpenPage, nginx_server: Server) -> None:
     """At 360, 390, 768 and 1280 px wide nothing overflows sideways, even with a
     100-digit result (the precision chosen in the Digits menu)."""
