@@ -31,6 +31,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Mapping
+from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -198,6 +199,17 @@ http {{
 # The problem+json type prefix of the backend (calculator.errors.TYPE_PREFIX) and the nginx
 # site; a contract test compares them.
 PROBLEM_TYPE_PREFIX = "urn:k8s-calculator:problem:"
+# Codes for the errors http.server answers itself, as the backend and nginx name them.
+FALLBACK_ERROR_CODES = {
+    400: "bad_request",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    414: "uri_too_long",
+    431: "headers_too_large",
+    501: "not_implemented",
+    505: "http_version_not_supported",
+}
 
 HOP_BY_HOP = {
     "connection",
@@ -237,8 +249,10 @@ def make_fallback_handler(
         def end_headers(self) -> None:
             for name, value in headers:
                 self.send_header(name, value)
-            path = self.path.split("?", 1)[0]
-            if path in ("/", "/index.html"):
+            path = getattr(self, "path", "").split("?", 1)[0]  # unset for unparsable requests
+            if getattr(self, "_error", False):
+                pass  # errors are not cached (nginx's expires skips them too)
+            elif path in ("/", "/index.html"):
                 self.send_header("Cache-Control", "no-cache")
             elif path.startswith("/assets/"):
                 self.send_header("Cache-Control", "max-age=3600")
@@ -249,11 +263,27 @@ def make_fallback_handler(
                 {"type": PROBLEM_TYPE_PREFIX + code, "title": title, "status": status}
                 | {"detail": detail, "code": code, "request_id": None}
             ).encode()
+            self._error = True
             self.send_response(status)
             self.send_header("Content-Type", "application/problem+json")
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
-            self.wfile.write(body)
+            if getattr(self, "command", "") != "HEAD":
+                self.wfile.write(body)
+
+        def send_error(
+            self, code: int, message: str | None = None, explain: str | None = None
+        ) -> None:
+            """The base class's own errors (missing files, bad requests) as problem+json."""
+            status = HTTPStatus(code)
+            problem_code = FALLBACK_ERROR_CODES.get(code, "bad_request")
+            detail = "There is nothing at this address." if code == 404 else status.description
+            self.close_connection = True
+            self._problem(code, status.phrase, problem_code, detail)
+
+        def list_directory(self, path: str | os.PathLike[str]) -> None:
+            """No listings: a directory is not found, as with nginx."""
+            self.send_error(404)
 
         def _allowed_static(self) -> bool:
             path = self.path.split("?", 1)[0]

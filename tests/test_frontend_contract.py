@@ -115,15 +115,19 @@ def _backend_codes(gunicorn: Mapping[str, Any]) -> dict[int, str]:
 
 def test_problem_types_and_codes_are_the_backends() -> None:
     """One problem format everywhere: gunicorn's own errors and every error document in the
-    nginx template use calculator.errors.TYPE_PREFIX, the backend's fields, and for a
-    status the backend also answers (404 not_found, 405 method_not_allowed, 413
-    payload_too_large, 431 headers_too_large, ...) the backend's code; every error_page
-    points at one of these documents. The make-run fallback server uses the same prefix."""
+        nginx template use calculator.errors.TYPE_PREFIX, the backend's fields, and for a
+        status the backend also answers (404 not_found, 405 method_not_allowed, 413
+        payload_too_large, 431 headers_too_large, ...) the backend's code; every error_page
+        points at one of these documents. The make-run fallback server uses the same prefix
+    and codes."""
     gunicorn = _gunicorn_config()
     assert gunicorn["PROBLEM_TYPE_PREFIX"] == TYPE_PREFIX
     assert run_local.PROBLEM_TYPE_PREFIX == TYPE_PREFIX
     codes = _backend_codes(gunicorn)
     assert _problem_mismatches(TEMPLATE, TYPE_PREFIX, codes) == []
+    nginx_codes = {status: doc["code"] for status, doc in _nginx_problems(TEMPLATE).values()}
+    for status, code in run_local.FALLBACK_ERROR_CODES.items():
+        assert code == codes.get(status, code) == nginx_codes.get(status, code), status
     statuses = {status for status, _ in _nginx_problems(TEMPLATE).values()}
     assert {400, 403, 404, 405, 413, 414, 429, 431, 500, 501, 502, 504} <= statuses
 

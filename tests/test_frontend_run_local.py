@@ -161,7 +161,8 @@ def test_a_dying_nginx_stops_everything(tmp_path: Path) -> None:
 
 def test_without_nginx_the_fallback_serves_the_same_ui(tmp_path: Path) -> None:
     """With no nginx found, run_local.py prints how to install it and serves the UI with
-    its fallback: same security headers, /api/ proxied, /healthz, nothing else exposed."""
+    its fallback: same security headers, /api/ proxied, /healthz, nothing else exposed,
+    and its own errors as problem+json."""
     code = (
         "import sys; sys.path.insert(0, 'frontend'); import run_local; "
         "run_local.NGINX_CANDIDATES = (); sys.exit(run_local.main(sys.argv[1:]))"
@@ -180,7 +181,11 @@ def test_without_nginx_the_fallback_serves_the_same_ui(tmp_path: Path) -> None:
         assert answer.status_code == 422
         assert answer.json()["code"] == "division_by_zero"
         assert answer.headers["X-Served-By"]
-        assert requests.get(run.ui + "/run_local.py", timeout=5).status_code == 404
+        for path in ("/run_local.py", "/assets/", "/assets/nowhere.js"):
+            missing = requests.get(run.ui + path, timeout=5)  # no listing, no HTML page
+            assert missing.status_code == 404, path
+            assert missing.headers["Content-Type"] == "application/problem+json", path
+            assert missing.json()["code"] == "not_found", path
         run.process.send_signal(signal.SIGINT)
         assert run.process.wait(timeout=30) == 0
     assert not listening(run.ui_port)
