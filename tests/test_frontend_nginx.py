@@ -212,7 +212,7 @@ def test_default_rate_limit_is_generous(nginx_server: Server) -> None:
     assert statuses == {200}
 
 
-def _backend_log_entries(server: Server, request_id: str) -> list[dict[str, object]]:
+def _json_log_entries(server: Server, request_id: str) -> list[dict[str, object]]:
     entries = []
     for line in server.log().splitlines():
         if request_id in line:
@@ -224,9 +224,10 @@ def _backend_log_entries(server: Server, request_id: str) -> list[dict[str, obje
 
 
 def _wait_for_log(server: Server, request_id: str) -> list[dict[str, object]]:
+    """The JSON log lines naming request_id, once there are any (within 3 s)."""
     deadline = time.monotonic() + 3
     while time.monotonic() < deadline:
-        entries = _backend_log_entries(server, request_id)
+        entries = _json_log_entries(server, request_id)
         if entries:
             return entries
         time.sleep(0.05)
@@ -252,7 +253,7 @@ def test_request_id_passes_through(
     entries = _wait_for_log(gunicorn_server, request_id)
     assert [entry["request_id"] for entry in entries] == [request_id]
     assert entries[0]["path"] == "/api/v1/evaluate"
-    access = [json.loads(line) for line in nginx_server.log().splitlines() if request_id in line]
+    access = _wait_for_log(nginx_server, request_id)  # nginx logs after it has answered
     assert [(entry["request_id"], entry["status"]) for entry in access] == [(request_id, 422)]
 
 
