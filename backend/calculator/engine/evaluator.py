@@ -59,16 +59,18 @@ def _exact_log(x: Fraction, base: Fraction) -> Fraction | None:
 
 
 # Work allowed for one evaluation (all its precision attempts together), in units of
-# about 25 ns of CPU here, so roughly 40 ms. Counted as the work is done,
+# about 25 ns of CPU here, so roughly 30 ms. Counted as the work is done,
 # deterministically, so a request is refused for what it asks, never for how busy the
 # machine is. `make bench` measures what the budget buys.
-WORK_BUDGET = 1_500_000
+WORK_BUDGET = 1_200_000
 CALL_OVERHEAD = 5_000
 # Relative cost of each irrational function per (working digits)**2, as measured.
 FUNCTION_WEIGHTS = {"power": 2.0, "sqrt": 0.2, "pi": 0.2, "e": 0.2}
-# Units per bit of an approximate value rounded back to the working digits: rounding a
-# value near 10^10000 (two 33,000-bit integers) costs about 0.2 ms.
-UNITS_PER_BIT = 3
+# Rounding an approximate value back to the working digits (and the Fraction
+# arithmetic that made it) costs about 1 ms near 10^10000, where numerator and
+# denominator together have ~66,000 bits, and next to nothing for ordinary values: each
+# bit beyond FREE_BITS is charged one unit.
+FREE_BITS = 2_048
 
 
 class WorkBudget:
@@ -109,7 +111,8 @@ class Evaluator:
         digits of an exact fraction, so e^300 or pi*1e-9975 are fine; the cost of
         handling a large one is charged to the work budget."""
         size = value.numerator.bit_length() + value.denominator.bit_length()
-        self.budget.charge(size * UNITS_PER_BIT)
+        if size > FREE_BITS:
+            self.budget.charge(size - FREE_BITS)
         rounded = transcendental.to_decimal(value, self.digits)
         if not rounded.is_zero() and abs(rounded.adjusted()) > MAX_DIGITS:
             raise too_large(f"A result is beyond 10^±{MAX_DIGITS:,}")
