@@ -19,7 +19,8 @@ from .evaluator import GUARD_DIGITS, Evaluator, WorkBudget
 from .lexer import ALIASES
 from .numbers import Num, parse_number
 from .parser import CONSTANTS, FUNCTIONS, parse
-from .result import Result, make_result, round_significant
+from .result import Result, make_result
+from .transcendental import round_fraction
 from .tree import Call, Chain, Node, Number, Power
 
 __all__ = [
@@ -95,7 +96,7 @@ def run(tree: Node, precision: int = DEFAULT_PRECISION) -> Result:
             continue
         if num.exact:
             return make_result(num.value, True, precision)
-        rounded, _lossless = round_significant(num.value, precision)
+        rounded, _lossless = round_fraction(num.value, precision)
         magnitude = abs(num.value)
         if history and rounded == history[-1][0]:
             return make_result(num.value, False, precision)

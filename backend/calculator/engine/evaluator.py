@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Callable
 from fractions import Fraction
 from functools import lru_cache
@@ -19,6 +20,15 @@ BINARY: dict[str, Callable[[Fraction, Fraction], Fraction]] = {
     "*": arithmetic.multiply,
     "/": arithmetic.divide,
     "%": arithmetic.modulo,
+}
+
+# The same operators on approximate values: no exact-size limits (approx() limits them
+# by magnitude instead). Floored modulo needs snapping and is handled in binary().
+APPROXIMATE: dict[str, Callable[[Fraction, Fraction], Fraction]] = {
+    "+": operator.add,
+    "-": operator.sub,
+    "*": operator.mul,
+    "/": operator.truediv,
 }
 
 # Digits of each working precision spent on rounding noise rather than on the answer.
@@ -185,19 +195,12 @@ class Evaluator:
                 raise division_by_zero(
                     "Division by zero is undefined" if op == "/" else "Modulo by zero is undefined"
                 )
-        # Both sides are at most a few thousand digits here, so plain Fraction arithmetic
-        # is cheap; the result is rounded back to the working digits.
-        if op == "+":
-            value = a + b
-        elif op == "-":
-            value = a - b
-        elif op == "*":
-            value = a * b
-        elif op == "/":
-            value = a / b
+        # Plain Fraction arithmetic on values already rounded to the working digits (the
+        # exact side at most MAX_DIGITS digits), rounded back to the working digits.
+        if op == "%":
+            value = a - b * math.floor(self.snap(Num(a / b, exact=False)))
         else:
-            quotient = self.snap(Num(a / b, exact=False))
-            value = a - b * math.floor(quotient)
+            value = APPROXIMATE[op](a, b)
         return Num(self.approx(value), exact=False)
 
     def power(self, base: Num, exponent: Num) -> Num:
@@ -205,18 +208,14 @@ class Evaluator:
         b, x = self.snap(base), self.snap(exponent)
         if x.denominator == 1 and exact:
             return Num(arithmetic.integer_power(b, int(x)))
-        if x.denominator == 1 and b != 0:
-            # An approximate base: its exact power would carry every digit of the
-            # approximation (e^300 has 11,400); compute it at the working precision.
-            return Num(self.irrational("power", b, y=x), exact=False)
-        if x.denominator == 1:
-            if x < 0:
-                raise division_by_zero("0 raised to a negative power is undefined")
-            return Num(Fraction(int(x == 0)), exact=False)
         if b == 0:
             if x < 0:
                 raise division_by_zero("0 raised to a negative power is undefined")
-            return Num(Fraction(0), exact)
+            return Num(Fraction(int(x == 0)), exact)
+        if x.denominator == 1:
+            # An approximate base: its exact power would carry every digit of the
+            # approximation (e^300 has 11,400); compute it at the working precision.
+            return Num(self.irrational("power", b, y=x), exact=False)
         sign = 1
         if b < 0:
             if not exponent.exact or x.denominator % 2 == 0:

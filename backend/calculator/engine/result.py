@@ -25,12 +25,6 @@ class Result:
     precision: int
 
 
-def round_significant(value: Fraction, precision: int) -> tuple[Decimal, bool]:
-    """value correctly rounded (half to even) to `precision` significant digits,
-    and whether that lost nothing."""
-    return round_fraction(value, precision)
-
-
 def to_text(number: Decimal, precision: int) -> str:
     """'0.3', '18446744073709551616', '1.5E+40': no trailing zeros, no '-0'."""
     if number.is_zero():
@@ -52,7 +46,7 @@ def to_json_number(number: Decimal) -> int | float | None:
 
 
 def make_result(value: Fraction, exact: bool, precision: int) -> Result:
-    rounded, lossless = round_significant(value, precision)
+    rounded, lossless = round_fraction(value, precision)
     return Result(
         to_text(rounded, precision), to_json_number(rounded), exact and lossless, precision
     )
