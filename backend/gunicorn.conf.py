@@ -82,9 +82,9 @@ def _env_seconds(name: str, default: float) -> float:
 
 
 def _env_log_level() -> str:
-    raw = os.environ.get("LOG_LEVEL", "").strip().lower() or DEFAULT_LOG_LEVEL
+    raw = os.environ.get("CALCULATOR_LOG_LEVEL", "").strip().lower() or DEFAULT_LOG_LEVEL
     if raw not in LOG_LEVELS:
-        raise ValueError(f"LOG_LEVEL={raw!r}: expected one of {', '.join(LOG_LEVELS)}")
+        raise ValueError(f"CALCULATOR_LOG_LEVEL={raw!r}: expected one of {', '.join(LOG_LEVELS)}")
     return raw
 
 
@@ -94,22 +94,22 @@ def _bind_address(host: str, port: int) -> str:
 
 # --- Serving ------------------------------------------------------------------------
 
-host = os.environ.get("HOST", "").strip() or DEFAULT_HOST
-bind = [_bind_address(host, _env_int("PORT", DEFAULT_PORT, 1))]
-workers = _env_int("WEB_CONCURRENCY", DEFAULT_WORKERS, 1)
+host = os.environ.get("CALCULATOR_HOST", "").strip() or DEFAULT_HOST
+bind = [_bind_address(host, _env_int("CALCULATOR_PORT", DEFAULT_PORT, 1))]
+workers = _env_int("CALCULATOR_WORKERS", DEFAULT_WORKERS, 1)
 # Threads let one worker hold nginx's idle keep-alive connections without tying up a
 # process per connection (the sync worker closes every connection after one request).
 worker_class = "gthread"
-threads = _env_int("WEB_THREADS", DEFAULT_THREADS, 1)
-keepalive = _env_int("GUNICORN_KEEPALIVE", DEFAULT_KEEPALIVE, 0)
+threads = _env_int("CALCULATOR_THREADS", DEFAULT_THREADS, 1)
+keepalive = _env_int("CALCULATOR_KEEPALIVE", DEFAULT_KEEPALIVE, 0)
 # A worker whose main loop has not checked in for this long is wedged: the master kills
 # and replaces it. (gthread checks in between requests, so this is no request timeout;
 # the engine bounds every computation to milliseconds instead.)
 timeout = 30
-graceful_timeout = _env_int("GRACEFUL_TIMEOUT", DEFAULT_GRACEFUL_TIMEOUT, 1)
+graceful_timeout = _env_int("CALCULATOR_GRACEFUL_TIMEOUT", DEFAULT_GRACEFUL_TIMEOUT, 1)
 # Not a gunicorn setting: how long the first SIGTERM drains before the graceful stop
 # (see when_ready). Read here so a bad value stops start-up like the others.
-shutdown_drain_seconds = _env_seconds("SHUTDOWN_DRAIN_SECONDS", DEFAULT_SHUTDOWN_DRAIN_SECONDS)
+shutdown_drain_seconds = _env_seconds("CALCULATOR_DRAIN_SECONDS", DEFAULT_SHUTDOWN_DRAIN_SECONDS)
 # Worker heartbeat files are touched constantly: keep them in memory, not on disk
 # (and the root file system is read-only in Kubernetes).
 worker_tmp_dir = SHM_DIR if os.path.isdir(SHM_DIR) else None
@@ -354,7 +354,7 @@ def post_worker_init(worker: Worker) -> None:
 
 def pre_request(worker: Worker, req: Request) -> None:
     """Worker, before the app: log the request line (debug); close after it while draining."""
-    # gunicorn's default pre_request logs this line; keep it (shown with LOG_LEVEL=debug).
+    # gunicorn's default pre_request logs this line; keep it (CALCULATOR_LOG_LEVEL=debug).
     worker.log.debug("%s %s", req.method, req.path)
     # gunicorn drops hop-by-hop headers set by a WSGI app (PEP 3333), so an app's own
     # "Connection: close" never reaches the client; the server has to decide it. Clients

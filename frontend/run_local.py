@@ -457,9 +457,9 @@ def start_backend(args: argparse.Namespace) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}",
-        "HOST": args.host,
-        "PORT": str(args.api_port),
-        "SHUTDOWN_DRAIN_SECONDS": "0",  # no load balancer to drain locally
+        "CALCULATOR_HOST": args.host,
+        "CALCULATOR_PORT": str(args.api_port),
+        "CALCULATOR_DRAIN_SECONDS": "0",  # no load balancer to drain locally
     }
     return subprocess.Popen(  # noqa: S603 - our own command line
         [str(VENV_BIN / GUNICORN_ARGV[0]), *GUNICORN_ARGV[1:]],
@@ -523,10 +523,10 @@ def main(argv: list[str] | None = None) -> int:
 
         site_env = site_environment(
             {
-                "BACKEND_HOST": args.host,
-                "BACKEND_PORT": str(args.api_port),
-                "LISTEN_ADDRESS": f"{args.host}:{args.ui_port}",
-                "STATIC_ROOT": str(FRONTEND_DIR),
+                "CALCULATOR_BACKEND_HOST": args.host,
+                "CALCULATOR_BACKEND_PORT": str(args.api_port),
+                "CALCULATOR_LISTEN_ADDRESS": f"{args.host}:{args.ui_port}",
+                "CALCULATOR_STATIC_ROOT": str(FRONTEND_DIR),
             }
         )
         ui_url = f"http://{args.host}:{args.ui_port}"

@@ -43,7 +43,7 @@ CASE_CPU_BUDGET = 2.0  # seconds of CPU one engine case may use across its runs
 API_PATH = "/api/v1/add?a=0.1&b=0.2"
 # The template's per-client rate limit (20 r/s) would answer most of a benchmark's
 # requests with 429 from nginx itself; lift it so every request reaches the backend.
-NO_RATE_LIMIT = {"RATE_LIMIT_RPS": "1000000", "RATE_LIMIT_BURST": "1000000"}
+NO_RATE_LIMIT = {"CALCULATOR_RATE_LIMIT_RPS": "1000000", "CALCULATOR_RATE_LIMIT_BURST": "1000000"}
 
 
 # --- 1. Engine ----------------------------------------------------------------------------

@@ -286,7 +286,7 @@ def gunicorn_settings() -> dict[str, Any]:
 
 
 def gunicorn_default_port() -> int:
-    """The port gunicorn binds when PORT is not set."""
+    """The port gunicorn binds when CALCULATOR_PORT is not set."""
     (bind,) = gunicorn_settings()["bind"]
     return int(bind.rsplit(":", 1)[1])
 

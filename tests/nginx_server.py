@@ -43,10 +43,10 @@ def site_env(backend_port: int, port: int, **overrides: str) -> dict[str, str]:
     """Template variables for a loopback nginx in front of a loopback backend."""
     return run_local.site_environment(
         {
-            "BACKEND_HOST": "127.0.0.1",
-            "BACKEND_PORT": str(backend_port),
-            "LISTEN_ADDRESS": f"127.0.0.1:{port}",
-            "STATIC_ROOT": str(FRONTEND_DIR),
+            "CALCULATOR_BACKEND_HOST": "127.0.0.1",
+            "CALCULATOR_BACKEND_PORT": str(backend_port),
+            "CALCULATOR_LISTEN_ADDRESS": f"127.0.0.1:{port}",
+            "CALCULATOR_STATIC_ROOT": str(FRONTEND_DIR),
             **overrides,
         },
         base={},
@@ -57,7 +57,7 @@ def site_env(backend_port: int, port: int, **overrides: str) -> dict[str, str]:
 def run_nginx(backend_port: int, **overrides: str) -> Iterator[Server]:
     """Run nginx on a free loopback port, proxying /api/ to backend_port, until exit.
 
-    Keyword arguments override template variables (e.g. RATE_LIMIT_RPS="1"). The
+    Keyword arguments override template variables (e.g. CALCULATOR_RATE_LIMIT_RPS="1"). The
     server's log holds nginx's stdout (JSON access log) and stderr (error log).
     """
     nginx = nginx_binary()

@@ -161,9 +161,9 @@ def run_gunicorn(env: Mapping[str, str] | None = None, workers: int = 2) -> Iter
         full_env = {
             **os.environ,
             "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}",
-            "HOST": "127.0.0.1",
-            "PORT": str(port),
-            "WEB_CONCURRENCY": str(workers),
+            "CALCULATOR_HOST": "127.0.0.1",
+            "CALCULATOR_PORT": str(port),
+            "CALCULATOR_WORKERS": str(workers),
             "PROMETHEUS_MULTIPROC_DIR": str(Path(tmp) / "metrics"),
             **(env or {}),
         }

@@ -193,7 +193,7 @@ def running_backend(backend_image: tuple[str, dict[str, Any]]) -> Iterator[Serve
     log_path = Path(tempfile.mkstemp(prefix="calculator-buildah-", suffix=".log")[1])
     try:
         root = _buildah("mount", ctr)
-        env = [*config["Env"], "HOST=127.0.0.1", f"PORT={port}"]
+        env = [*config["Env"], "CALCULATOR_HOST=127.0.0.1", f"CALCULATOR_PORT={port}"]
         argv = [
             require_executable("unshare"), "--mount", "sh", "-c", RUN_SCRIPT, "run",
             root, config["User"], config["WorkingDir"], *env, *config["Cmd"],
@@ -226,7 +226,7 @@ def test_backend_image_config_is_what_the_dockerfile_promises(
     labels = config["Labels"]
     assert labels["org.opencontainers.image.version"] == VERSION
     assert labels["org.opencontainers.image.revision"] == REVISION
-    assert f"GIT_COMMIT={REVISION}" in config["Env"]
+    assert f"CALCULATOR_GIT_COMMIT={REVISION}" in config["Env"]
     assert config["Healthcheck"]["Test"][:2] == ["CMD", "python3"]
 
 
@@ -250,7 +250,7 @@ def test_backend_image_serves_read_only_as_its_user_and_drains_on_sigterm(
     ctr = _buildah("from", "--quiet", tag)
     try:
         root = _buildah("mount", ctr)
-        env = [*config["Env"], f"PORT={running_backend.port}"]
+        env = [*config["Env"], f"CALCULATOR_PORT={running_backend.port}"]
         result = subprocess.run(
             ["chroot", f"--userspec={config['User']}", root, "/usr/bin/env", "-i", *env,
              *healthcheck],

@@ -103,13 +103,13 @@ def test_backend_listens_where_its_manifest_and_image_say() -> None:
     assert [item.args for item in instructions(dockerfile, "EXPOSE")] == [str(BACKEND_PORT)]
     (healthcheck,) = instructions(dockerfile, "HEALTHCHECK")
     assert f"'{BACKEND_PORT}'" in healthcheck.args
-    # The image sets no HOST/PORT of its own: gunicorn.conf.py's defaults are the truth.
-    assert {"HOST", "PORT"}.isdisjoint(env_values(dockerfile))
+    # The image sets no CALCULATOR_HOST/_PORT: gunicorn.conf.py's defaults are the truth.
+    assert {"CALCULATOR_HOST", "CALCULATOR_PORT"}.isdisjoint(env_values(dockerfile))
 
 
 def test_frontend_listens_where_its_manifest_and_image_say() -> None:
-    """nginx's LISTEN_ADDRESS default = containerPort = EXPOSE = the healthcheck's port."""
-    assert run_local.template_defaults()["LISTEN_ADDRESS"] == str(FRONTEND_PORT)
+    """nginx's listen default = containerPort = EXPOSE = the healthcheck's port."""
+    assert run_local.template_defaults()["CALCULATOR_LISTEN_ADDRESS"] == str(FRONTEND_PORT)
     deployment = find("Deployment", "frontend")
     assert [port["containerPort"] for port in container(deployment)["ports"]] == [FRONTEND_PORT]
     dockerfile = DOCKERFILES["frontend"]
@@ -153,18 +153,26 @@ def test_node_ports_are_distinct_and_in_the_default_range() -> None:
 
 
 def test_nginx_default_upstream_is_the_backend_service() -> None:
-    """The frontend's default BACKEND_HOST:BACKEND_PORT (template table and image ENV)
+    """The frontend's default CALCULATOR_BACKEND_HOST:BACKEND_PORT (template table and image ENV)
     is backend-svc and its port, and compose points the same variables at its backend."""
     defaults = run_local.template_defaults()
     image_env = env_values(DOCKERFILES["frontend"])
-    service = find("Service", defaults["BACKEND_HOST"])
+    service = find("Service", defaults["CALCULATOR_BACKEND_HOST"])
     assert service["spec"]["type"] == "ClusterIP"
-    assert image_env["BACKEND_HOST"] == defaults["BACKEND_HOST"] == "backend-svc"
+    assert (
+        image_env["CALCULATOR_BACKEND_HOST"] == defaults["CALCULATOR_BACKEND_HOST"] == "backend-svc"
+    )
     (port,) = service["spec"]["ports"]
-    assert image_env["BACKEND_PORT"] == defaults["BACKEND_PORT"] == str(port["port"])
+    assert (
+        image_env["CALCULATOR_BACKEND_PORT"]
+        == defaults["CALCULATOR_BACKEND_PORT"]
+        == str(port["port"])
+    )
     services = compose()["services"]
-    assert services["frontend"]["environment"]["BACKEND_HOST"] == "backend"
-    assert services["frontend"]["environment"]["BACKEND_PORT"] == str(gunicorn_default_port())
+    assert services["frontend"]["environment"]["CALCULATOR_BACKEND_HOST"] == "backend"
+    assert services["frontend"]["environment"]["CALCULATOR_BACKEND_PORT"] == str(
+        gunicorn_default_port()
+    )
 
 
 def test_frontend_image_sets_every_template_default() -> None:
@@ -176,8 +184,8 @@ def test_frontend_image_sets_every_template_default() -> None:
 
 
 def test_frontend_static_root_is_where_the_image_copies_the_ui() -> None:
-    """STATIC_ROOT's default is the directory the Dockerfile copies index.html into."""
-    static_root = run_local.template_defaults()["STATIC_ROOT"]
+    """CALCULATOR_STATIC_ROOT's default is the directory the Dockerfile copies index.html into."""
+    static_root = run_local.template_defaults()["CALCULATOR_STATIC_ROOT"]
     destinations = {
         source: copy_.destination
         for copy_ in copies(DOCKERFILES["frontend"])
@@ -393,7 +401,7 @@ def test_backend_cmd_is_the_command_the_tests_run() -> None:
 
 def test_backend_shutdown_fits_the_grace_period() -> None:
     """preStop sleep >= one readiness period (the pod leaves every endpoint list before
-    SIGTERM), and preStop + SHUTDOWN_DRAIN_SECONDS + GRACEFUL_TIMEOUT (gunicorn.conf.py
+    SIGTERM), and preStop + CALCULATOR_DRAIN_SECONDS + CALCULATOR_GRACEFUL_TIMEOUT (gunicorn.conf.py
     defaults) + 5 s margin <= terminationGracePeriodSeconds."""
     deployment = find("Deployment", "backend")
     box = container(deployment)
@@ -410,18 +418,18 @@ def test_backend_shutdown_fits_the_grace_period() -> None:
     # ... and not wastefully longer: a stuck pod is killed within 10 s of the budget.
     assert grace <= pre_stop + drain + graceful + 10
     env = {item["name"] for item in box.get("env", [])}
-    assert {"SHUTDOWN_DRAIN_SECONDS", "GRACEFUL_TIMEOUT"}.isdisjoint(env), (
+    assert {"CALCULATOR_DRAIN_SECONDS", "CALCULATOR_GRACEFUL_TIMEOUT"}.isdisjoint(env), (
         "the manifest relies on gunicorn.conf.py's defaults; change them there"
     )
 
 
 def test_frontend_shutdown_fits_the_grace_period() -> None:
     """preStop >= one readiness period; preStop + the longest proxied request
-    (PROXY_READ_TIMEOUT) + 5 s margin <= terminationGracePeriodSeconds."""
+    (CALCULATOR_PROXY_READ_TIMEOUT) + 5 s margin <= terminationGracePeriodSeconds."""
     deployment = find("Deployment", "frontend")
     box = container(deployment)
     pre_stop = box["lifecycle"]["preStop"]["sleep"]["seconds"]
-    read_timeout = run_local.template_defaults()["PROXY_READ_TIMEOUT"]
+    read_timeout = run_local.template_defaults()["CALCULATOR_PROXY_READ_TIMEOUT"]
     assert read_timeout.endswith("s")
     assert pre_stop >= box["readinessProbe"]["periodSeconds"]
     grace = pod_spec(deployment)["terminationGracePeriodSeconds"]

@@ -112,7 +112,7 @@ def test_backend_runtime_environment() -> None:
     assert env["PYTHONUNBUFFERED"] == "1"
     assert env["PYTHONDONTWRITEBYTECODE"] == "1"
     assert env["PATH"].startswith("/opt/venv/bin:")
-    assert env["GIT_COMMIT"] == "${REVISION}"
+    assert env["CALCULATOR_GIT_COMMIT"] == "${REVISION}"
 
 
 @pytest.mark.parametrize("component", COMPONENTS)

@@ -46,7 +46,7 @@ def test_nginx_gives_up_idle_upstream_connections_before_gunicorn(
 ) -> None:
     """nginx's upstream keepalive_timeout is shorter than gunicorn's keepalive, so nginx
     never reuses a connection gunicorn is closing (which would be a 502)."""
-    monkeypatch.delenv("GUNICORN_KEEPALIVE", raising=False)
+    monkeypatch.delenv("CALCULATOR_KEEPALIVE", raising=False)
     gunicorn = runpy.run_path(str(BACKEND_DIR / "gunicorn.conf.py"))
     nginx_timeout = _seconds(_directive("keepalive_timeout", _upstream_block()))
     assert 0 < nginx_timeout < gunicorn["keepalive"]
@@ -171,12 +171,14 @@ def test_template_variables_are_documented_with_defaults() -> None:
     used = set(re.findall(r"\$\{([A-Z][A-Z0-9_]*)\}", TEMPLATE))
     defaults = run_local.template_defaults()
     assert used == set(defaults)
-    assert defaults["BACKEND_HOST"] == "backend-svc"
-    assert defaults["BACKEND_PORT"] == "5000"
-    assert defaults["LISTEN_ADDRESS"] == "8080"
-    assert defaults["STATIC_ROOT"] == "/usr/share/nginx/html"
-    assert int(defaults["RATE_LIMIT_RPS"]) >= 10
-    assert int(defaults["RATE_LIMIT_BURST"]) >= int(defaults["RATE_LIMIT_RPS"])
+    assert defaults["CALCULATOR_BACKEND_HOST"] == "backend-svc"
+    assert defaults["CALCULATOR_BACKEND_PORT"] == "5000"
+    assert defaults["CALCULATOR_LISTEN_ADDRESS"] == "8080"
+    assert defaults["CALCULATOR_STATIC_ROOT"] == "/usr/share/nginx/html"
+    assert int(defaults["CALCULATOR_RATE_LIMIT_RPS"]) >= 10
+    assert int(defaults["CALCULATOR_RATE_LIMIT_BURST"]) >= int(
+        defaults["CALCULATOR_RATE_LIMIT_RPS"]
+    )
 
 
 def test_renderer_matches_gnu_envsubst() -> None:
@@ -186,7 +188,7 @@ def test_renderer_matches_gnu_envsubst() -> None:
     envsubst = require_executable("envsubst")
     env = {
         **run_local.template_defaults(),
-        "BACKEND_HOST": "10.0.0.7",
+        "CALCULATOR_BACKEND_HOST": "10.0.0.7",
         "HOSTNAME": "frontend-abc",
         "PATH": "/usr/bin:/bin",
     }
@@ -212,8 +214,8 @@ def test_renderer_leaves_undefined_and_filtered_names() -> None:
     assert run_local.envsubst(text, {"SET": "1"}) == "a 1 1 ${UNSET} $host ${SETX} $SETX"
     assert run_local.envsubst(text, {"SET": "1"}, "^OTHER") == text
     defaults = run_local.template_defaults()
-    without_port = {k: v for k, v in defaults.items() if k != "BACKEND_PORT"}
-    with pytest.raises(ValueError, match="BACKEND_PORT"):
+    without_port = {k: v for k, v in defaults.items() if k != "CALCULATOR_BACKEND_PORT"}
+    with pytest.raises(ValueError, match="CALCULATOR_BACKEND_PORT"):
         run_local.render_site(without_port)
 
 

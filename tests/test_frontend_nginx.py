@@ -170,13 +170,13 @@ def test_backend_down_is_problem_json_502(dead_backend_nginx: Server) -> None:
 
 def test_slow_backend_is_problem_json_504() -> None:
     """A backend that accepts the connection but never answers gets a problem+json 504
-    after PROXY_READ_TIMEOUT (1 s here): nginx waits that long (a client giving up after
+    after CALCULATOR_PROXY_READ_TIMEOUT (1 s here): nginx waits that long (a client giving up after
     half of it has no answer yet), then answers within a few seconds."""
     with socket.socket() as black_hole:
         black_hole.bind(("127.0.0.1", 0))
         black_hole.listen(8)  # the kernel completes handshakes; nobody ever reads
         port = black_hole.getsockname()[1]
-        with run_nginx(port, PROXY_READ_TIMEOUT="1s") as nginx:
+        with run_nginx(port, CALCULATOR_PROXY_READ_TIMEOUT="1s") as nginx:
             with pytest.raises(requests.ReadTimeout):
                 requests.get(nginx.url + "/api/v1/info", timeout=0.5)
             response = requests.get(nginx.url + "/api/v1/info", timeout=5)
@@ -186,7 +186,7 @@ def test_slow_backend_is_problem_json_504() -> None:
 def test_rate_limit_answers_429_problem_json(gunicorn_server: Server) -> None:
     """Past the per-client rate and burst, /api/ answers 429 problem+json with
     Retry-After; the UI and /healthz are not limited."""
-    limits = {"RATE_LIMIT_RPS": "1", "RATE_LIMIT_BURST": "2"}
+    limits = {"CALCULATOR_RATE_LIMIT_RPS": "1", "CALCULATOR_RATE_LIMIT_BURST": "2"}
     with run_nginx(gunicorn_server.port, **limits) as nginx, requests.Session() as session:
         statuses = [
             session.get(nginx.url + "/api/v1/info", timeout=5).status_code for _ in range(8)
@@ -261,7 +261,7 @@ def test_access_log_is_json_and_error_log_is_plain(gunicorn_server: Server) -> N
     """What README says about nginx's logs: one JSON object per request on stdout (the
     access log), and nginx's own plain-text lines ("2025/01/31 12:00:00 [warn] ...") on
     stderr (the error log), e.g. for a rate-limited request."""
-    limits = {"RATE_LIMIT_RPS": "1", "RATE_LIMIT_BURST": "1"}
+    limits = {"CALCULATOR_RATE_LIMIT_RPS": "1", "CALCULATOR_RATE_LIMIT_BURST": "1"}
     with run_nginx(gunicorn_server.port, **limits) as nginx:
         statuses = [requests.get(nginx.url + "/api/v1/info", timeout=5).status_code for _ in "abc"]
         requests.get(nginx.url + "/nowhere", timeout=5)
@@ -423,10 +423,13 @@ def test_nginx_accepts_the_rendered_config(tmp_path: Path) -> None:
     """`nginx -t` accepts the image's defaults rendered into the stand-in main config."""
     nginx = nginx_binary()
     env = run_local.site_environment(
-        {"STATIC_ROOT": str(FRONTEND_DIR), "LISTEN_ADDRESS": f"127.0.0.1:{free_port()}"},
+        {
+            "CALCULATOR_STATIC_ROOT": str(FRONTEND_DIR),
+            "CALCULATOR_LISTEN_ADDRESS": f"127.0.0.1:{free_port()}",
+        },
         base={},
     )
-    env["BACKEND_HOST"] = "127.0.0.1"  # backend-svc only resolves inside the cluster
+    env["CALCULATOR_BACKEND_HOST"] = "127.0.0.1"  # backend-svc only resolves inside the cluster
     argv = run_local.write_nginx_config(tmp_path, env, nginx)
     result = subprocess.run([*argv, "-t"], check=False, capture_output=True, text=True, timeout=10)
     assert result.returncode == 0, result.stderr

@@ -16,8 +16,8 @@ def from_environment(environ: Mapping[str, str] | None = None) -> dict[str, Any]
     return {
         # Werkzeug answers 413 for larger bodies before the view reads them.
         "MAX_CONTENT_LENGTH": MAX_BODY_BYTES,
-        "LOG_LEVEL": env.get("LOG_LEVEL", "info").upper(),
-        "GIT_COMMIT": env.get("GIT_COMMIT", "unknown"),
+        "LOG_LEVEL": env.get("CALCULATOR_LOG_LEVEL", "info").upper(),
+        "GIT_COMMIT": env.get("CALCULATOR_GIT_COMMIT", "unknown"),
         # In Kubernetes the hostname is the pod name: the UI shows it per answer.
         "HOSTNAME": socket.gethostname(),
         # Flask's own JSON responses keep key order as written (it reads like the docs).

@@ -142,8 +142,8 @@ def test_info(client: FlaskClient) -> None:
 
 
 def test_info_reports_commit_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """GIT_COMMIT from the environment is what /info reports."""
-    monkeypatch.setenv("GIT_COMMIT", "0123abc")
+    """CALCULATOR_GIT_COMMIT from the environment is what /info reports."""
+    monkeypatch.setenv("CALCULATOR_GIT_COMMIT", "0123abc")
     client = create_app({"TESTING": True}).test_client()
     assert client.get("/api/v1/info").json["commit"] == "0123abc"
 

@@ -23,16 +23,16 @@ README = BACKEND.parent / "README.md"
 
 # Every variable gunicorn.conf.py reads (the app's are found by scanning its source).
 CONFIG_VARIABLES = (
-    "HOST",
-    "PORT",
-    "WEB_CONCURRENCY",
-    "WEB_THREADS",
-    "GUNICORN_KEEPALIVE",
-    "GRACEFUL_TIMEOUT",
-    "SHUTDOWN_DRAIN_SECONDS",
+    "CALCULATOR_HOST",
+    "CALCULATOR_PORT",
+    "CALCULATOR_WORKERS",
+    "CALCULATOR_THREADS",
+    "CALCULATOR_KEEPALIVE",
+    "CALCULATOR_GRACEFUL_TIMEOUT",
+    "CALCULATOR_DRAIN_SECONDS",
     "PROMETHEUS_MULTIPROC_DIR",
     "FORWARDED_ALLOW_IPS",
-    "LOG_LEVEL",
+    "CALCULATOR_LOG_LEVEL",
 )
 # Read by gunicorn itself when set; the config does not set them.
 GUNICORN_OWN = ("GUNICORN_CMD_ARGS",)
@@ -80,14 +80,14 @@ def test_environment_overrides(monkeypatch: pytest.MonkeyPatch) -> None:
     """Each variable changes its setting; an IPv6 host is bracketed in the bind address."""
     config = load_config(
         monkeypatch,
-        HOST="::",
-        PORT="8000",
-        WEB_CONCURRENCY="5",
-        WEB_THREADS="8",
-        GUNICORN_KEEPALIVE="90",
-        GRACEFUL_TIMEOUT="7",
-        SHUTDOWN_DRAIN_SECONDS="0.5",
-        LOG_LEVEL="WARNING",
+        CALCULATOR_HOST="::",
+        CALCULATOR_PORT="8000",
+        CALCULATOR_WORKERS="5",
+        CALCULATOR_THREADS="8",
+        CALCULATOR_KEEPALIVE="90",
+        CALCULATOR_GRACEFUL_TIMEOUT="7",
+        CALCULATOR_DRAIN_SECONDS="0.5",
+        CALCULATOR_LOG_LEVEL="WARNING",
         FORWARDED_ALLOW_IPS="10.0.0.0/8",
     )
     assert config["bind"] == ["[::]:8000"]
@@ -100,15 +100,15 @@ def test_environment_overrides(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.mark.parametrize(
     ("name", "value"),
     [
-        ("PORT", "http"),
-        ("PORT", "0"),
-        ("WEB_CONCURRENCY", "0"),
-        ("WEB_THREADS", "-1"),
-        ("GUNICORN_KEEPALIVE", "1.5"),
-        ("GRACEFUL_TIMEOUT", "0"),
-        ("SHUTDOWN_DRAIN_SECONDS", "-1"),
-        ("SHUTDOWN_DRAIN_SECONDS", "nan"),
-        ("LOG_LEVEL", "verbose"),
+        ("CALCULATOR_PORT", "http"),
+        ("CALCULATOR_PORT", "0"),
+        ("CALCULATOR_WORKERS", "0"),
+        ("CALCULATOR_THREADS", "-1"),
+        ("CALCULATOR_KEEPALIVE", "1.5"),
+        ("CALCULATOR_GRACEFUL_TIMEOUT", "0"),
+        ("CALCULATOR_DRAIN_SECONDS", "-1"),
+        ("CALCULATOR_DRAIN_SECONDS", "nan"),
+        ("CALCULATOR_LOG_LEVEL", "verbose"),
     ],
 )
 def test_invalid_values_stop_start_up(
@@ -176,20 +176,20 @@ def test_readme_documents_every_variable_with_its_default(
         re.findall(named_constants, config_source, flags=re.MULTILINE)
     )
     assert config_variables - {DRAIN_FILE_ENV} == set(CONFIG_VARIABLES)
-    assert app_variables >= {"LOG_LEVEL", "GIT_COMMIT"}
+    assert app_variables >= {"CALCULATOR_LOG_LEVEL", "CALCULATOR_GIT_COMMIT"}
     assert sorted((config_variables | app_variables) - {DRAIN_FILE_ENV} - table.keys()) == []
 
     config = load_config(monkeypatch)
     stated = {
-        "HOST": config["DEFAULT_HOST"],
-        "PORT": str(config["DEFAULT_PORT"]),
-        "WEB_CONCURRENCY": str(config["workers"]),
-        "WEB_THREADS": str(config["threads"]),
-        "GUNICORN_KEEPALIVE": str(config["keepalive"]),
-        "GRACEFUL_TIMEOUT": str(config["graceful_timeout"]),
-        "SHUTDOWN_DRAIN_SECONDS": f"{config['shutdown_drain_seconds']:g}",
+        "CALCULATOR_HOST": config["DEFAULT_HOST"],
+        "CALCULATOR_PORT": str(config["DEFAULT_PORT"]),
+        "CALCULATOR_WORKERS": str(config["workers"]),
+        "CALCULATOR_THREADS": str(config["threads"]),
+        "CALCULATOR_KEEPALIVE": str(config["keepalive"]),
+        "CALCULATOR_GRACEFUL_TIMEOUT": str(config["graceful_timeout"]),
+        "CALCULATOR_DRAIN_SECONDS": f"{config['shutdown_drain_seconds']:g}",
         "FORWARDED_ALLOW_IPS": config["forwarded_allow_ips"],
-        "LOG_LEVEL": config["loglevel"],
-        "GIT_COMMIT": "unknown",
+        "CALCULATOR_LOG_LEVEL": config["loglevel"],
+        "CALCULATOR_GIT_COMMIT": "unknown",
     }
     assert {name: table[name] for name in stated} == stated

@@ -22,7 +22,7 @@ TIMEOUT = 5
 # Long enough that the checks made during the drain finish well inside it even on a slow
 # machine (a few requests on loopback), short enough to keep the test quick.
 DRAIN = 3.0
-GRACEFUL = 20  # the default GRACEFUL_TIMEOUT
+GRACEFUL = 20  # the default CALCULATOR_GRACEFUL_TIMEOUT
 # How long the master may take to act on a signal: it wakes at once, so this only bounds
 # a wait that fails the test when the master does not act at all.
 REACT = 10
@@ -54,7 +54,7 @@ def test_sigterm_drains_then_completes_in_flight_request() -> None:
     still served; the graceful stop comes no earlier than the drain period and lets a
     half-uploaded request finish; then the master exits 0 within drain + graceful timeout."""
     # debug: gunicorn logs "POST /api/v1/evaluate" once a worker has read the request head.
-    env = {"SHUTDOWN_DRAIN_SECONDS": str(DRAIN), "LOG_LEVEL": "debug"}
+    env = {"CALCULATOR_DRAIN_SECONDS": str(DRAIN), "CALCULATOR_LOG_LEVEL": "debug"}
     with run_gunicorn(env=env) as server:
         runtime = runtime_dir(server)
         assert runtime.is_dir()
@@ -127,7 +127,7 @@ def test_second_sigterm_skips_the_rest_of_the_drain() -> None:
     """A second SIGTERM during a long drain starts the graceful stop at once: the master
     exits 0 well before the drain would have ended."""
     drain = 60
-    with run_gunicorn(env={"SHUTDOWN_DRAIN_SECONDS": str(drain)}) as server:
+    with run_gunicorn(env={"CALCULATOR_DRAIN_SECONDS": str(drain)}) as server:
         server.process.send_signal(signal.SIGTERM)
         wait_until(lambda: logged(server, f"draining for {drain}s"), REACT, "the drain to begin")
         assert not logged(server, "graceful stop")
@@ -140,7 +140,7 @@ def test_second_sigterm_skips_the_rest_of_the_drain() -> None:
 def test_interrupt_is_a_quick_shutdown(sig: signal.Signals) -> None:
     """Ctrl-C (SIGINT) and SIGQUIT stop without the drain, and without a worker hanging
     until the master kills it after the graceful timeout."""
-    with run_gunicorn(env={"SHUTDOWN_DRAIN_SECONDS": "60"}) as server:
+    with run_gunicorn(env={"CALCULATOR_DRAIN_SECONDS": "60"}) as server:
         runtime = runtime_dir(server)
         server.process.send_signal(sig)
         # A bound far above a quick stop, and below what the drain or a hung worker (killed
@@ -156,8 +156,8 @@ def test_interrupt_is_a_quick_shutdown(sig: signal.Signals) -> None:
 
 
 def test_zero_drain_stops_gracefully_at_once() -> None:
-    """SHUTDOWN_DRAIN_SECONDS=0 goes straight to the graceful stop on SIGTERM."""
-    with run_gunicorn(env={"SHUTDOWN_DRAIN_SECONDS": "0"}) as server:
+    """CALCULATOR_DRAIN_SECONDS=0 goes straight to the graceful stop on SIGTERM."""
+    with run_gunicorn(env={"CALCULATOR_DRAIN_SECONDS": "0"}) as server:
         server.process.send_signal(signal.SIGTERM)
         # Below GRACEFUL: no worker waits to be killed.
         assert server.process.wait(timeout=GRACEFUL / 2) == 0
