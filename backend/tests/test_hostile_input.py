@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from typing import Any
 
+import mpmath
 import pytest
 from flask.testing import FlaskClient
 
@@ -406,6 +408,30 @@ CASES: list[tuple[str, str, str, dict[str, Any], int, str]] = [
         "precision_exhausted",
     ),
     (
+        "round-to-a-googol-of-places",
+        "GET",
+        "/api/v1/evaluate",
+        {"query_string": {"expression": "round(1,1e9999)"}},
+        422,
+        "result_too_large",
+    ),
+    (
+        "round-to-minus-a-googol-of-places",
+        "GET",
+        "/api/v1/evaluate",
+        {"query_string": {"expression": "round(1,-1e9999)"}},
+        422,
+        "result_too_large",
+    ),
+    (
+        "sum-of-71-huge-fractions",
+        "GET",
+        "/api/v1/evaluate",
+        {"query_string": {"expression": "+".join(["3248!/7^11800"] * 71)}},
+        422,
+        "too_complex",
+    ),
+    (
         "trig-argument-huge",
         "GET",
         "/api/v1/evaluate",
@@ -440,3 +466,13 @@ def test_the_table_is_large_enough() -> None:
     names = [case[0] for case in CASES]
     assert len(names) >= 40
     assert len(set(names)) == len(names)
+
+
+def test_a_logarithm_base_next_to_one_is_answered(client: FlaskClient) -> None:
+    """log(2, 1+1e-50) divides by ln(1+1e-50), about 1e-50: answered, not a 500."""
+    response = client.get("/api/v1/evaluate", query_string={"expression": "log(2,1+1e-50)"})
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    with mpmath.workdps(200):
+        truth = mpmath.log(2) / mpmath.log(1 + mpmath.mpf("1e-50"))
+        expected = Decimal(mpmath.nstr(truth, 28, min_fixed=1, max_fixed=0))
+    assert Decimal(response.json["result"]) == expected
