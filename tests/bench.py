@@ -119,7 +119,7 @@ def bench_engine(runs: int, limit_ms: float) -> int:
     run_once(TRIVIAL, 28, TRIVIAL_BATCH)  # warm-up: imports, caches
     trivial = statistics.median(run_once(TRIVIAL, 28, TRIVIAL_BATCH)[0] for _ in range(runs))
     print(f"\n1. Engine CPU per request (median of up to {runs} runs, time.process_time)")
-    print(f"   baseline {TRIVIAL!r}: {trivial * 1e6:.1f} us; limit {limit_ms:g} ms (DESIGN §3);")
+    print(f"   baseline {TRIVIAL!r}: {trivial * 1e6:.1f} us; limit {limit_ms:g} ms (docs/api.md);")
     print("   flagged on the median; 'cold' is the first run, before any cache in the engine\n")
     header = f"   {'case':32} {'chars':>5} {'prec':>4} {'runs':>4} {'CPU ms':>8} {'cold':>8} "
     print(header + f"{'x 1+1':>6}  flag  outcome")

@@ -46,7 +46,7 @@ def require_executable(name: str, *candidates: str) -> str:
         )
         if found:
             return found
-    message = f"{name} is not installed (see README: Development)"
+    message = f"{name} is not installed (see docs/testing.md)"
     if IN_CI:
         pytest.fail(message + "; CI must install it")
     pytest.skip(message)

@@ -1,6 +1,6 @@
 """Contracts between files: every name, port and number that two files must agree on.
 
-One test per row of DESIGN.md §2 and per cross-file promise of the deployment (selectors
+One test per row of docs/design.md and per cross-file promise of the deployment (selectors
 and labels, ports, images, users, commands, shutdown timing). Changing a value in one
 file only makes the named test here fail.
 """
@@ -41,7 +41,7 @@ from servers import GUNICORN_ARGV, ROOT, run_gunicorn
 BACKEND_PORT = 5000
 FRONTEND_PORT = 8080
 
-# DESIGN.md §2, as data: the values every file below must agree with.
+# docs/design.md, as data: the values every file below must agree with.
 RESOURCES = {
     "backend": {
         "requests": {"cpu": "200m", "memory": "128Mi"},
@@ -120,7 +120,7 @@ def test_frontend_listens_where_its_manifest_and_image_say() -> None:
 
 @pytest.mark.parametrize("name", sorted(SERVICES))
 def test_service_ports_and_selector(name: str) -> None:
-    """Type, port, NodePort as in DESIGN.md §2; targetPort resolves to the containerPort
+    """Type, port, NodePort as in docs/design.md; targetPort resolves to the containerPort
     of the Deployment whose pods the selector picks (and only that Deployment's)."""
     kind, port, container_port, node_port, deployment_name = SERVICES[name]
     service = find("Service", name)
@@ -244,7 +244,7 @@ def test_backend_version_matches_the_version_file() -> None:
 
 @pytest.mark.parametrize("name", sorted(RESOURCES))
 def test_resources_equal_the_design_table(name: str) -> None:
-    """Requests and limits exactly as DESIGN.md §2."""
+    """Requests and limits exactly as docs/design.md."""
     assert container(find("Deployment", name))["resources"] == RESOURCES[name]
 
 
@@ -340,7 +340,7 @@ def test_network_policy_lets_only_the_frontend_and_outside_clients_reach_the_bac
 
 @pytest.mark.parametrize("name", sorted(PROBES))
 def test_probes_use_the_design_paths_on_the_serving_port(name: str) -> None:
-    """Probe paths as DESIGN.md §2, on the port the Service targets."""
+    """Probe paths as docs/design.md, on the port the Service targets."""
     deployment = find("Deployment", name)
     box = container(deployment)
     probes = {key: box[key]["httpGet"]["path"] for key in PROBES[name] if key in box}

@@ -60,7 +60,7 @@ def _gunicorn_config() -> dict[str, Any]:
     return runpy.run_path(str(BACKEND_DIR / "gunicorn.conf.py"))
 
 
-# The fields of every problem document (DESIGN.md §3, calculator.errors.problem).
+# The fields of every problem document (docs/api.md, calculator.errors.problem).
 PROBLEM_FIELDS = {"type", "title", "status", "detail", "code", "request_id"}
 
 

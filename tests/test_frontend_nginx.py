@@ -258,7 +258,7 @@ def test_request_id_passes_through(
 
 
 def test_access_log_is_json_and_error_log_is_plain(gunicorn_server: Server) -> None:
-    """What README says about nginx's logs: one JSON object per request on stdout (the
+    """What docs/operations.md says about nginx's logs: one JSON object per request on stdout (the
     access log), and nginx's own plain-text lines ("2025/01/31 12:00:00 [warn] ...") on
     stderr (the error log), e.g. for a rate-limited request."""
     limits = {"CALCULATOR_RATE_LIMIT_RPS": "1", "CALCULATOR_RATE_LIMIT_BURST": "1"}

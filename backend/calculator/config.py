@@ -1,4 +1,4 @@
-"""Configuration from environment variables, with the defaults documented in README."""
+"""Configuration from environment variables, with the defaults documented in docs/operations.md."""
 
 from __future__ import annotations
 

@@ -1,10 +1,9 @@
-"""backend/gunicorn.conf.py: defaults, environment overrides, and the README's table."""
+"""backend/gunicorn.conf.py: defaults, environment overrides, and what it shares with the app."""
 
 from __future__ import annotations
 
 import json
 import logging
-import re
 import runpy
 import sys
 from pathlib import Path
@@ -19,7 +18,6 @@ pytestmark = pytest.mark.integration
 
 BACKEND = Path(__file__).resolve().parents[2]
 CONFIG = BACKEND / "gunicorn.conf.py"
-README = BACKEND.parent / "README.md"
 
 # Every variable gunicorn.conf.py reads (the app's are found by scanning its source).
 CONFIG_VARIABLES = (
@@ -45,14 +43,6 @@ def load_config(monkeypatch: pytest.MonkeyPatch, **env: str) -> dict[str, Any]:
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     return runpy.run_path(str(CONFIG))
-
-
-def readme_table() -> dict[str, str]:
-    """Variable -> default, from the table in README's configuration section."""
-    text = README.read_text()
-    section = text.split("<!-- section: configuration -->")[1].split("<!-- /section")[0]
-    rows = re.findall(r"^\| `([A-Z][A-Z0-9_]*)` \| (.+?) \|", section, flags=re.MULTILINE)
-    return {name: default.strip().strip("`") for name, default in rows}
 
 
 def test_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -159,37 +149,3 @@ def test_log_formatters_agree(monkeypatch: pytest.MonkeyPatch, exc_info: bool) -
     assert from_config == from_app
     assert from_app["message"] == "worker 7: ünïcode"
     assert ("exception" in from_app) is exc_info
-
-
-def test_readme_documents_every_variable_with_its_default(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """README's configuration table lists every variable gunicorn and the app read, and the
-    defaults it states are the ones in effect."""
-    table = readme_table()
-    app_source = "\n".join(p.read_text() for p in (BACKEND / "calculator").rglob("*.py"))
-    app_variables = set(re.findall(r"""env(?:iron)?\.get\(\s*["']([A-Z][A-Z0-9_]*)""", app_source))
-    config_source = CONFIG.read_text()
-    read_by_name = r"""(?:environ\.get|_env_\w+)\(\s*["']([A-Z][A-Z0-9_]*)"""
-    named_constants = r"""^[A-Z_]+_ENV = ["']([A-Z][A-Z0-9_]*)"""
-    config_variables = set(re.findall(read_by_name, config_source)) | set(
-        re.findall(named_constants, config_source, flags=re.MULTILINE)
-    )
-    assert config_variables - {DRAIN_FILE_ENV} == set(CONFIG_VARIABLES)
-    assert app_variables >= {"CALCULATOR_LOG_LEVEL", "CALCULATOR_GIT_COMMIT"}
-    assert sorted((config_variables | app_variables) - {DRAIN_FILE_ENV} - table.keys()) == []
-
-    config = load_config(monkeypatch)
-    stated = {
-        "CALCULATOR_HOST": config["DEFAULT_HOST"],
-        "CALCULATOR_PORT": str(config["DEFAULT_PORT"]),
-        "CALCULATOR_WORKERS": str(config["workers"]),
-        "CALCULATOR_THREADS": str(config["threads"]),
-        "CALCULATOR_KEEPALIVE": str(config["keepalive"]),
-        "CALCULATOR_GRACEFUL_TIMEOUT": str(config["graceful_timeout"]),
-        "CALCULATOR_DRAIN_SECONDS": f"{config['shutdown_drain_seconds']:g}",
-        "FORWARDED_ALLOW_IPS": config["forwarded_allow_ips"],
-        "CALCULATOR_LOG_LEVEL": config["loglevel"],
-        "CALCULATOR_GIT_COMMIT": "unknown",
-    }
-    assert {name: table[name] for name in stated} == stated
