@@ -31,6 +31,8 @@ SYMBOLS = {
 
 
 def _answer(operation: str, result: Result, **fields: Any) -> ResponseReturnValue:
+    if result.fraction is not None:  # rational results only
+        fields["fraction"] = result.fraction
     return jsonify(
         operation=operation,
         **fields,

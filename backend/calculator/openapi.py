@@ -117,16 +117,33 @@ def document() -> dict[str, Any]:
                         "operation": {"type": "string"},
                         "operands": {"type": "object", "additionalProperties": {"type": "string"}},
                         "expression": {"type": "string"},
-                        "result": {"type": "string", "description": "The exact decimal answer"},
+                        "result": {
+                            "type": "string",
+                            "description": "The answer in decimal: in full when it is exact "
+                            "and terminates, else correctly rounded to `precision` "
+                            "significant digits, every digit proven",
+                        },
+                        "fraction": {
+                            "type": "string",
+                            "pattern": "^-?[0-9]+/[1-9][0-9]*$",
+                            "description": "The exact value as a reduced fraction p/q "
+                            "(integers as n/1); present for rational results only",
+                            "examples": ["1/3", "3/4", "2/1"],
+                        },
                         "value": {
                             "type": ["number", "null"],
                             "description": "Nearest JSON number; null beyond a double",
                         },
                         "exact": {
                             "type": "boolean",
-                            "description": "False when the result was rounded",
+                            "description": "True when `result` is the exact value; "
+                            "false when it was rounded",
                         },
-                        "precision": {"type": "integer"},
+                        "precision": {
+                            "type": "integer",
+                            "description": "Significant digits asked for; they round only "
+                            "results with no finite decimal form",
+                        },
                     },
                 },
                 "Problem": {

@@ -1,3 +1,3 @@
 """The release version; the top-level VERSION file must match (a contract test checks)."""
 
-__version__ = "1.0.0"
+__version__ = "1.1.0"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from fractions import Fraction
 
 import pytest
 from flask.testing import FlaskClient
@@ -31,11 +32,13 @@ def test_binary_operations_by_get(client: FlaskClient, operation: str) -> None:
         "operation": operation,
         "operands": {"a": a, "b": b},
         "result": expected,
+        "fraction": response.json["fraction"],
         "value": response.json["value"],
         "exact": True,
         "precision": 28,
     }
     assert float(response.json["value"]) == float(expected)
+    assert Fraction(response.json["fraction"]) == Fraction(expected)
 
 
 @pytest.mark.parametrize("operation", list(BINARY_CASES))
@@ -74,10 +77,39 @@ def test_evaluate_by_get_and_post(client: FlaskClient) -> None:
         "operation": "evaluate",
         "expression": "2*(3+4)^2",
         "result": "98",
+        "fraction": "98/1",
         "value": 98,
         "exact": True,
         "precision": 28,
     }
+
+
+@pytest.mark.parametrize(
+    ("expression", "precision", "result", "exact", "fraction"),
+    [
+        ("1/3", 5, "0.33333", False, "1/3"),
+        ("0.75", 1, "0.75", True, "3/4"),
+        ("2^100", 3, "1267650600228229401496703205376", True, "1267650600228229401496703205376/1"),
+        ("1e-40+1", 28, "1." + "0" * 39 + "1", True, "1" + "0" * 39 + "1/1" + "0" * 40),
+        ("-6/4", 28, "-1.5", True, "-3/2"),
+        ("sqrt(2)", 5, "1.4142", False, None),
+    ],
+)
+def test_exact_results_in_full_and_fractions(
+    client: FlaskClient,
+    expression: str,
+    precision: int,
+    result: str,
+    exact: bool,
+    fraction: str | None,
+) -> None:
+    """A terminating exact result comes in full whatever precision says; every rational
+    result carries its reduced fraction, irrational ones none."""
+    response = client.post(
+        "/api/v1/evaluate", json={"expression": expression, "precision": precision}
+    )
+    body = response.json
+    assert (body["result"], body["exact"], body.get("fraction")) == (result, exact, fraction)
 
 
 @pytest.mark.parametrize(("precision", "expected"), [("5", "0.33333"), (3, "0.333")])

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+from decimal import Decimal
+
 import pytest
 
 from calculator.engine import InputError, MathError, calculate, evaluate, parse_number
@@ -64,6 +67,10 @@ from calculator.limits import MAX_DEPTH, MAX_EXPRESSION_CHARS
         ("√√16", "2"),
         ("-√9", "-3"),
         ("  1 +\t2 ", "3"),
+        ("2^100", "1267650600228229401496703205376"),
+        ("1e-40+1", "1." + "0" * 39 + "1"),
+        ("1e999", "1E+999"),
+        ("2^-3", "0.125"),
     ],
 )
 def test_exact_results(expression: str, expected: str) -> None:
@@ -78,7 +85,6 @@ def test_exact_results(expression: str, expected: str) -> None:
     [
         ("1/3", 28, "0.3333333333333333333333333333"),
         ("2/3", 5, "0.66667"),
-        ("2^100", 28, "1.267650600228229401496703205E+30"),
         ("sqrt(2)", 28, "1.414213562373095048801688724"),
         ("pi", 50, "3.1415926535897932384626433832795028841971693993751"),
         ("e", 20, "2.7182818284590452354"),
@@ -92,7 +98,6 @@ def test_exact_results(expression: str, expected: str) -> None:
         ("sin(pi)", 28, "0"),
         ("cos(pi)", 28, "-1"),
         ("sin(1e50)", 28, "-0.7896724934293100827102895399"),
-        ("123456789", 3, "1.23E+8"),
     ],
 )
 def test_rounded_results(expression: str, precision: int, expected: str) -> None:
@@ -370,3 +375,12 @@ def test_the_digit_limit_is_the_same_for_literals_and_results(expression: str) -
 def test_rational_roots_of_large_numbers(expression: str, expected: str) -> None:
     """Exact roots are found (and non-roots rejected) for numbers near the digit limit."""
     assert evaluate(expression).result == expected
+
+
+@pytest.mark.parametrize("n", [100, 1000, 3248])
+def test_factorials_come_back_in_full(n: int) -> None:
+    """n! up to the largest under the digit limit is exact and has every digit."""
+    result = evaluate(f"{n}!", 5)
+    assert result.exact
+    assert Decimal(result.result) == math.factorial(n)
+    assert result.fraction == f"{Decimal(math.factorial(n))}/1"
