@@ -26,7 +26,6 @@ COMPOSE_FILE = ROOT / "compose.yaml"
 VERSION = (ROOT / "VERSION").read_text(encoding="utf-8").strip()
 NAMESPACE = "frontend-ns"
 IMAGE_NAMES = ("k8s-calculator-backend", "k8s-calculator-frontend")
-SCRIPTS = ("build-images.sh", "push-images.sh", "build-images.ps1", "push-images.ps1")
 DOCKERFILES = {"backend": BACKEND_DIR / "Dockerfile", "frontend": FRONTEND_DIR / "Dockerfile"}
 # What `kubectl apply -f DIR` reads from a directory (k8s.io/cli-runtime FileExtensions).
 KUBECTL_EXTENSIONS = (".json", ".yaml", ".yml")
