@@ -1,18 +1,24 @@
 // The calculator page: keypad and keyboard input, evaluation, history, backend status.
+// The logic that needs no page (editing, formatting, history lists) lives in
+// expression.js, format.js and history.js, which the node unit tests import too.
 
 import * as api from "./api.js";
 import { describeError } from "./messages.js";
-import { addEntry, HISTORY_KEY, loadHistory, saveHistory } from "./history.js";
+import { applyKey, carry, prepare, serverSyntax } from "./expression.js";
+import { abbreviate, formatDecimal, formatFraction, separators, significantDigits } from "./format.js";
+import { addEntry, HISTORY_KEY, historyAsCsv, historyAsText, loadHistory, saveHistory } from "./history.js";
 
 const STATUS_INTERVAL_MS = 3000; // while the backend answers
 const STATUS_RETRY_MS = 2000; // while it does not
 const PENDING_DELAY_MS = 250; // show "Calculating…" only for slow answers
+const ANNOUNCE_DELAY_MS = 400; // read the expression once typing pauses, not per key
 const PRECISION_KEY = "calculator.precision";
+const MONO_CHAR_EM = 0.62; // width of a digit in the monospace font, in em
+const MIN_RESULT_PX = 15; // results shrink to this size, then are shortened in the middle
 
-// After a result, these continue from it (24 then "+" gives "24+"); other keys start over.
-const CONTINUING = new Set(["+", "−", "×", "÷", "^", "%", "!"]);
-// Keys typed outside the expression field, and what they insert.
-const KEY_INSERTS = { "*": "×", "/": "÷", "-": "−", "+": "+", "^": "^", "%": "%", "!": "!", "(": "(", ")": ")", ".": ".", ",": "." };
+// Keys typed outside the expression field, as keypad keys.
+const KEY_OPERATORS = { "*": "×", "/": "÷", "-": "−", "+": "+", "^": "^", "%": "%", "!": "!", "×": "×", "÷": "÷" };
+const seps = separators(navigator.language);
 
 const $ = (id) => document.getElementById(id);
 const ui = {
@@ -22,28 +28,61 @@ const ui = {
   note: $("result-note"),
   error: $("error"),
   copy: $("copy-result"),
+  showDigits: $("show-digits"),
   precision: $("precision"),
   status: $("status"),
   statusText: $("status-text"),
+  pads: document.querySelector(".pads"),
+  toggleSci: $("toggle-sci"),
+  announcer: $("announcer"),
   historyList: $("history-list"),
   historyEmpty: $("history-empty"),
   clearHistory: $("clear-history"),
-  buildInfo: $("build-info"),
+  copyHistory: $("copy-history"),
+  copyHistoryCsv: $("copy-history-csv"),
+  historyUndo: $("history-undo"),
+  undoClear: $("undo-clear"),
+  digitsDialog: $("digits-dialog"),
+  digitsText: $("digits-text"),
+  digitsCount: $("digits-count"),
+  copyDigits: $("copy-digits"),
+  closeDigits: $("close-digits"),
+  aboutVersion: $("about-version"),
+  aboutInstance: $("about-instance"),
+  aboutStarted: $("about-started"),
 };
 
 let calculations = loadHistory(); // newest first
-let shownResult = null; // the result on screen while the expression is unchanged
-let running = null; // AbortController of the evaluation in flight
+let clearedCalculations = null; // what "Undo" brings back after "Clear"
+let shown = null; // the answer on screen, while the expression is unchanged
+let lastAnswer = calculations[0] ?? null; // what Ans and `ans` stand for
+let running = null; // { controller, sequence } of the evaluation in flight
+let sequence = 0;
 let statusTimer = 0;
 let statusGeneration = 0;
+let announceTimer = 0;
+let backendVersion = "";
 
 // --- Editing the expression ----------------------------------------------------------
 
-function insert(text) {
+function setExpression(text) {
+  ui.input.value = text;
+  ui.input.setSelectionRange(text.length, text.length);
+  edited();
+}
+
+/** A keypad key (or a key typed outside the field) applied at the end of the expression. */
+function press(key) {
+  setExpression(applyKey(ui.input.value, key, shown));
+  announceSoon(ui.input.value);
+}
+
+/** Text inserted at the caret (typing into the field is the browser's own). */
+function insertText(text) {
   const { input } = ui;
-  if (shownResult !== null) {
-    input.value = CONTINUING.has(text) ? shownResult : "";
-    input.setSelectionRange(input.value.length, input.value.length);
+  if (shown) {
+    setExpression(applyKey("", /^[+×÷*/^!%]|^ mod /.test(text) ? { operator: text } : { insert: text }, shown));
+    return;
   }
   const start = input.selectionStart ?? input.value.length;
   const end = input.selectionEnd ?? start;
@@ -56,95 +95,200 @@ function backspace() {
   let start = input.selectionStart ?? input.value.length;
   const end = input.selectionEnd ?? start;
   if (start === end) {
-    // A function name with its "(" (or a constant) goes in one step.
-    const word = /[a-z]+\(?$/i.exec(input.value.slice(0, start));
+    // A function name with its "(", a constant or " mod " goes in one step.
+    const word = / mod $|[a-z]+[0-9]?\(?$/i.exec(input.value.slice(0, start));
     start = Math.max(0, start - (word ? word[0].length : 1));
   }
   input.setRangeText("", start, end, "end");
   edited();
+  announceSoon(input.value || "empty");
 }
 
 function clearAll() {
-  running?.abort();
-  running = null;
+  cancelRunning();
   ui.input.value = "";
+  shown = null;
   showResultText("", "empty");
-  ui.note.textContent = "";
   clearError();
-  shownResult = null;
+  window.history.replaceState(null, "", window.location.pathname);
 }
 
+/** The expression changed: the answer on screen no longer belongs to it. */
 function edited() {
   clearError();
-  if (shownResult !== null) {
-    shownResult = null;
+  cancelRunning();
+  if (shown !== null) {
+    shown = null;
     ui.result.dataset.state = "stale";
+    ui.copy.hidden = true;
+    ui.showDigits.hidden = true;
+  }
+}
+
+function cancelRunning() {
+  if (running) {
+    running.controller.abort();
+    running = null;
+    ui.form.removeAttribute("aria-busy");
+    if (ui.result.dataset.state === "pending") showResultText("", "empty");
   }
 }
 
 // --- Evaluating ------------------------------------------------------------------
 
-async function evaluate() {
-  const expression = ui.input.value.trim();
-  if (!expression) {
+/** Calculate what is in the field; `record: false` keeps it out of the history (a permalink opened). */
+async function evaluate({ record = true } = {}) {
+  const typed = ui.input.value.trim();
+  if (!typed) {
     showError({ message: "Type an expression first, for example 0.1+0.2." });
     return;
   }
-  running?.abort();
-  const controller = new AbortController();
-  running = controller;
+  const expression = prepare(typed, { answerText: lastAnswer ? carry(lastAnswer) : "", decimal: seps.decimal });
+  if (expression !== ui.input.value) {
+    ui.input.value = expression;
+    ui.input.setSelectionRange(expression.length, expression.length);
+  }
+  cancelRunning();
   clearError();
+  const controller = new AbortController();
+  const mine = { controller, sequence: ++sequence };
+  running = mine;
+  const precision = Number(ui.precision.value);
   ui.form.setAttribute("aria-busy", "true");
   const pending = setTimeout(() => showResultText("Calculating…", "pending"), PENDING_DELAY_MS);
   try {
-    const answer = await api.evaluate(expression, Number(ui.precision.value), controller.signal);
-    showAnswer(answer);
-    calculations = addEntry(calculations, {
+    const answer = await api.evaluate(serverSyntax(expression), precision, controller.signal);
+    // An answer is shown only for the expression still on screen, and only the newest.
+    if (running !== mine || ui.input.value !== expression) return;
+    const entry = {
       expression,
       result: answer.data.result,
-      exact: answer.data.exact,
+      exact: answer.data.exact !== false,
+      fraction: typeof answer.data.fraction === "string" ? answer.data.fraction : undefined,
+      precision: answer.data.precision ?? precision,
       servedBy: answer.servedBy || "",
+      requestId: answer.requestId || "",
+      elapsedMs: answer.elapsedMs,
+      version: backendVersion,
       at: Date.now(),
-    });
-    saveHistory(calculations);
-    renderHistory();
+    };
+    show(entry);
+    lastAnswer = entry;
+    if (record) {
+      calculations = addEntry(calculations, entry);
+      saveHistory(calculations);
+      hideUndo();
+      renderHistory();
+    }
+    updateAddress(expression);
     if (ui.status.dataset.state !== "online") checkStatus();
   } catch (error) {
-    if (error?.name === "AbortError") return; // replaced by a newer request or cleared
+    if (error?.name === "AbortError" || running !== mine) return; // replaced or cleared
     const described = describeError(error);
     showResultText("", "empty");
-    ui.note.textContent = "";
-    showError(described, error?.requestId);
-    if (described.unavailable) showOffline();
+    showError(described);
+    if (described.unavailable) {
+      ui.form.dataset.unavailable = "";
+      showOffline();
+    }
   } finally {
     clearTimeout(pending);
-    if (running === controller) running = null;
-    if (running === null) ui.form.removeAttribute("aria-busy");
+    if (running === mine) {
+      running = null;
+      ui.form.removeAttribute("aria-busy");
+    }
   }
 }
 
-function showAnswer({ data, servedBy, elapsedMs }) {
-  shownResult = data.result;
-  showResultText(data.result, data.exact ? "exact" : "rounded");
-  const parts = [];
-  if (!data.exact) parts.push(`Rounded to ${data.precision} significant digits`);
-  if (servedBy) parts.push(`answered by ${servedBy} in ${elapsedMs} ms`);
-  ui.note.textContent = capitalize(parts.join(" · "));
+/** The permalink: the address bar always opens what is on screen. */
+function updateAddress(expression) {
+  const query = encodeURIComponent(expression).replaceAll("%5E", "^");
+  window.history.replaceState(null, "", `${window.location.pathname}?q=${query}`);
+}
+
+// --- Showing results -----------------------------------------------------------------
+
+function show(entry) {
+  shown = entry;
+  showResultText(entry.result, resultState(entry));
+  const notes = [];
+  // A fraction says more than a rounded decimal (1/3); an exact decimal says it all.
+  const fraction = entry.exact ? "" : formatFraction(entry.fraction, seps);
+  if (fraction) notes.push(`= ${fraction}`);
+  if (!entry.exact) {
+    notes.push(
+      resultState(entry) === "rounded"
+        ? `Rounded to ${entry.precision} digits`
+        : `Correct to ${entry.precision} digits`,
+    );
+  }
+  ui.note.textContent = notes.join(" · ");
+}
+
+/**
+ * "rounded" (shown with ≈) only when rounding changed the digits: an approximate result
+ * with fewer digits than were asked for (sin(π/6) at 28 digits is 0.5) is that number to
+ * every digit asked for, so it gets no ≈, but a note saying how far it is proven.
+ */
+function resultState(entry) {
+  if (entry.exact) return "exact";
+  return significantDigits(entry.result) < Number(entry.precision || 0) ? "proven" : "rounded";
 }
 
 function showResultText(text, state) {
-  ui.result.textContent = text;
+  const number = state !== "pending" && state !== "empty";
+  const full = number ? formatDecimal(text, seps) : text;
   ui.result.dataset.state = state;
-  ui.result.dataset.length = text.length > 60 ? "huge" : text.length > 16 ? "long" : "normal";
-  ui.copy.hidden = !(text && (state === "exact" || state === "rounded") && navigator.clipboard);
+  ui.result.dataset.value = number ? text : "";
+  ui.copy.hidden = !(number && navigator.clipboard);
+  if (!number) ui.note.textContent = "";
+  // Shorten in the middle until it fits the line at the smallest font size; the first
+  // guess is from the width, the loop (a few steps at most) corrects for the font.
+  let room = maxResultChars();
+  let display = full;
+  for (let step = 0; step < 12; step += 1) {
+    display = number ? abbreviate(full, room) : text;
+    renderResult(display, state);
+    if (ui.result.scrollWidth <= ui.result.clientWidth || room <= 8) break;
+    room -= Math.max(2, Math.ceil((ui.result.scrollWidth - ui.result.clientWidth) / (MIN_RESULT_PX * MONO_CHAR_EM)));
+  }
+  ui.result.title = number && display !== full ? full : "";
+  ui.showDigits.hidden = !(number && display !== full);
+  ui.showDigits.textContent = `All ${significantDigits(text).toLocaleString()} digits`;
 }
 
-function showError({ message, detail, position }, requestId) {
+function renderResult(display, state) {
+  ui.result.replaceChildren();
+  if (state === "rounded") {
+    const approx = document.createElement("span");
+    approx.className = "approx";
+    approx.textContent = "≈\u00a0";
+    ui.result.append(approx);
+  }
+  ui.result.append(display);
+  // Fill the line: long numbers get a smaller font, down to MIN_RESULT_PX.
+  ui.result.style.setProperty("--chars", String(Math.max(display.length + (state === "rounded" ? 2 : 0), 8)));
+}
+
+/** How many characters fit on the result line at the smallest font size. */
+function maxResultChars() {
+  const width = ui.result.parentElement.clientWidth - ui.copy.offsetWidth - 40;
+  return Math.max(12, Math.floor(width / (MIN_RESULT_PX * MONO_CHAR_EM)) - 2);
+}
+
+function showDigits() {
+  if (!shown) return;
+  ui.digitsText.textContent = formatDecimal(shown.result, seps);
+  const count = significantDigits(shown.result);
+  ui.digitsCount.textContent = `${count.toLocaleString()} significant digits${shown.exact ? ", exact" : ""}. Copy gives the plain digits.`;
+  ui.digitsDialog.showModal();
+}
+
+function showError({ message, detail, position }) {
   const sentence = document.createElement("span");
   sentence.textContent = message;
   const parts = [sentence];
   if (detail) parts.push(small(detail));
-  if (requestId && !detail) parts.push(small(`Reference: ${requestId}`));
   ui.error.replaceChildren(...parts);
   ui.form.dataset.error = "";
   if (Number.isInteger(position) && position >= 1) {
@@ -157,6 +301,7 @@ function showError({ message, detail, position }, requestId) {
 function clearError() {
   ui.error.replaceChildren();
   delete ui.form.dataset.error;
+  delete ui.form.dataset.unavailable;
   ui.input.removeAttribute("aria-invalid");
 }
 
@@ -171,8 +316,34 @@ function setText(element, text) {
   if (element.textContent !== text) element.textContent = text;
 }
 
-function capitalize(text) {
-  return text.charAt(0).toUpperCase() + text.slice(1);
+/** Say something to screen readers through the polite live region. */
+function announce(text) {
+  clearTimeout(announceTimer);
+  ui.announcer.textContent = "";
+  // A new text node each time, so the same words ("Copied") are announced again.
+  requestAnimationFrame(() => {
+    ui.announcer.textContent = text;
+  });
+}
+
+function announceSoon(text) {
+  clearTimeout(announceTimer);
+  announceTimer = setTimeout(() => announce(text), ANNOUNCE_DELAY_MS);
+}
+
+async function copyText(text, button) {
+  const label = button.textContent;
+  try {
+    await navigator.clipboard.writeText(text);
+    button.textContent = "Copied";
+    announce("Copied");
+  } catch {
+    button.textContent = "Copy failed";
+    announce("Copy failed");
+  }
+  setTimeout(() => {
+    button.textContent = label;
+  }, 1500);
 }
 
 // --- History -----------------------------------------------------------------------
@@ -182,35 +353,60 @@ const dateFormat = new Intl.DateTimeFormat(undefined, { month: "short", day: "nu
 
 function renderHistory() {
   ui.historyList.replaceChildren(...calculations.map(historyItem));
-  ui.historyEmpty.hidden = calculations.length > 0;
-  ui.clearHistory.disabled = calculations.length === 0;
+  ui.historyEmpty.hidden = calculations.length > 0 || !ui.historyUndo.hidden;
+  for (const button of [ui.clearHistory, ui.copyHistory, ui.copyHistoryCsv]) {
+    button.disabled = calculations.length === 0;
+  }
 }
 
 function historyItem(entry, index) {
   const when = new Date(entry.at || 0);
   const sameDay = when.toDateString() === new Date().toDateString();
   const time = (sameDay ? timeFormat : dateFormat).format(when);
-  const server = entry.servedBy || "unknown server";
-  const sign = entry.exact === false ? "≈" : "=";
+  const exact = entry.exact !== false;
+  const full = formatDecimal(entry.result, seps);
 
   const button = document.createElement("button");
   button.type = "button";
   button.className = "history-item";
   button.dataset.index = String(index);
-  button.setAttribute("aria-label", `${entry.expression} ${sign === "=" ? "equals" : "is about"} ${entry.result}, answered by ${server} at ${time}. Use again.`);
   const expression = span("history-expression", entry.expression);
-  const result = span("history-result", `${sign}\u00a0${entry.result}`);
-  const meta = span("history-meta", "");
-  const instance = span("instance", server);
-  instance.title = `Answered by ${server}`;
+  const result = span("history-result", `${exact ? "=" : "≈"}\u00a0${abbreviate(full, 32)}`);
+  button.append(expression, result);
+  button.title = "Use again";
+
+  const details = document.createElement("details");
+  details.className = "history-details";
+  const summary = document.createElement("summary");
+  summary.textContent = "Details";
+  const list = document.createElement("dl");
+  const rows = [
+    ["Answered by", entry.servedBy || "unknown"],
+    ["Time", Number.isFinite(entry.elapsedMs) ? `${entry.elapsedMs} ms` : ""],
+    ["Request ID", entry.requestId || ""],
+    ["Version", entry.version || ""],
+    ["Result", `${exact ? "exact" : `${entry.precision || "?"} significant digits`}${entry.fraction ? ` · ${entry.fraction}` : ""}`],
+    ["At", when.toLocaleString()],
+  ];
+  for (const [name, value] of rows) {
+    if (!value) continue;
+    const row = document.createElement("div");
+    const dt = document.createElement("dt");
+    dt.textContent = name;
+    const dd = document.createElement("dd");
+    dd.textContent = value;
+    row.append(dt, dd);
+    list.append(row);
+  }
   const stamp = document.createElement("time");
+  stamp.className = "history-time";
   stamp.dateTime = when.toISOString();
   stamp.textContent = time;
-  meta.append(instance, stamp);
-  button.append(expression, result, meta);
+  summary.append(" · ", stamp);
+  details.append(summary, list);
 
   const item = document.createElement("li");
-  item.append(button);
+  item.append(button, details);
   return item;
 }
 
@@ -222,14 +418,40 @@ function span(className, text) {
 }
 
 function reuse(entry, byKeyboard) {
-  running?.abort();
-  running = null;
+  cancelRunning();
   clearError();
   ui.input.value = entry.expression;
-  shownResult = entry.result;
-  showResultText(entry.result, entry.exact === false ? "rounded" : "exact");
-  ui.note.textContent = entry.servedBy ? `From history · answered by ${entry.servedBy}` : "From history";
+  show({ precision: 28, ...entry, exact: entry.exact !== false });
+  lastAnswer = shown;
+  ui.note.textContent = ui.note.textContent ? `${ui.note.textContent} · from history` : "From history";
+  updateAddress(entry.expression);
   if (byKeyboard) ui.input.focus();
+}
+
+function clearHistory(event) {
+  clearedCalculations = calculations;
+  calculations = [];
+  saveHistory(calculations);
+  ui.historyUndo.hidden = false;
+  renderHistory();
+  // From the keyboard the Clear button just became disabled: Undo takes the focus.
+  if (event.detail === 0) ui.undoClear.focus();
+  announce("History cleared");
+}
+
+function undoClear() {
+  if (clearedCalculations) {
+    calculations = [...clearedCalculations];
+    saveHistory(calculations);
+  }
+  hideUndo();
+  renderHistory();
+  announce("History restored");
+}
+
+function hideUndo() {
+  clearedCalculations = null;
+  ui.historyUndo.hidden = true;
 }
 
 // --- Backend status ------------------------------------------------------------------
@@ -254,15 +476,23 @@ async function checkStatus() {
 
 function showOnline(info) {
   ui.status.dataset.state = "online";
-  setText(ui.statusText, info.version ? `Online · v${info.version}` : "Online");
-  ui.status.title = `Backend reachable; last answered by ${info.hostname}, started ${info.started_at}`;
+  setText(ui.statusText, "Online");
+  ui.status.title = `Backend reachable; version ${info.version || "unknown"}`;
+  backendVersion = info.version || "";
   const commit = info.commit && info.commit !== "unknown" ? ` (${String(info.commit).slice(0, 7)})` : "";
-  setText(ui.buildInfo, `${info.name || "backend"} ${info.version || ""}${commit}`);
+  setText(ui.aboutVersion, `${info.name || "backend"} ${info.version || ""}${commit}`);
+  setText(ui.aboutInstance, info.hostname || "unknown");
+  setText(ui.aboutStarted, info.started_at || "unknown");
+  // An error that only said the backend was unreachable is over.
+  if (ui.form.dataset.unavailable !== undefined) {
+    clearError();
+    ui.note.textContent = "The backend is back. Press = to calculate.";
+  }
 }
 
 function showOffline() {
   ui.status.dataset.state = "offline";
-  setText(ui.statusText, "Backend unavailable");
+  setText(ui.statusText, "Offline");
   ui.status.title = "The calculator backend does not answer; retrying every few seconds.";
 }
 
@@ -276,7 +506,7 @@ async function applyOperations() {
       }
     }
   } catch {
-    // Keep every key: the server will say if a function is unknown.
+    // Keep the keys as they are: the server will say if a function is unknown.
   }
 }
 
@@ -285,11 +515,34 @@ async function applyOperations() {
 function onKeypadClick(event) {
   const key = event.target.closest("button.key");
   if (!key) return;
-  if (key.dataset.insert) insert(key.dataset.insert);
-  else if (key.dataset.action === "clear") clearAll();
-  else if (key.dataset.action === "backspace") backspace();
-  else if (key.dataset.action === "evaluate") evaluate();
-  else if (key.dataset.action === "answer" && calculations.length > 0) insert(calculations[0].result);
+  const data = key.dataset;
+  if (key === ui.toggleSci) toggleScientific();
+  else if (data.operator !== undefined) press({ operator: data.operator });
+  else if (data.function !== undefined) press({ function: data.function });
+  else if (data.power10 !== undefined) press({ power10: true });
+  else if (data.negate !== undefined) press({ negate: true });
+  else if (data.insert !== undefined) press({ insert: data.insert });
+  else if (data.action === "clear") {
+    clearAll();
+    announce("Cleared");
+  } else if (data.action === "backspace") backspace();
+  else if (data.action === "evaluate") evaluate();
+  else if (data.action === "answer") answerKey();
+}
+
+function answerKey() {
+  const source = shown ?? lastAnswer;
+  if (!source) {
+    announce("No answer yet");
+    return;
+  }
+  press({ insert: carry(source) });
+}
+
+function toggleScientific() {
+  const open = ui.pads.dataset.sci !== "open";
+  ui.pads.dataset.sci = open ? "open" : "closed";
+  ui.toggleSci.setAttribute("aria-expanded", String(open));
 }
 
 /**
@@ -308,7 +561,8 @@ function onKeydown(event) {
   if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey) return;
   const target = event.target;
   const inExpression = target === ui.input;
-  const onControl = !inExpression && target instanceof Element && target.closest("button, a, select, summary, input, textarea");
+  const onControl = !inExpression && target instanceof Element && target.closest("button, a, select, summary, input, textarea, dialog");
+  if (target instanceof Element && target.closest("dialog")) return;
 
   if (event.key === "Escape") {
     event.preventDefault();
@@ -321,15 +575,46 @@ function onKeydown(event) {
     evaluate();
     return;
   }
-  if (inExpression || onControl && (event.key === "Enter" || event.key === " ")) return;
+  if (inExpression) {
+    onFieldKey(event);
+    return;
+  }
+  if (onControl && (event.key === "Enter" || event.key === " ")) return;
   if (target instanceof HTMLSelectElement) return;
   if (event.key === "Backspace") {
     event.preventDefault();
     backspace();
-  } else if (KEY_INSERTS[event.key] || /^[0-9a-z]$/i.test(event.key)) {
+  } else if (KEY_OPERATORS[event.key]) {
     event.preventDefault();
-    insert(KEY_INSERTS[event.key] || event.key);
+    press({ operator: KEY_OPERATORS[event.key] });
+  } else if (/^[0-9a-z.,()]$/i.test(event.key)) {
+    event.preventDefault();
+    press({ insert: event.key });
   }
+}
+
+/**
+ * In the field, right after an answer with the caret at the end, an operator continues
+ * from the answer exactly as the keypad does; anything else is ordinary text editing.
+ */
+function onFieldKey(event) {
+  const { input } = ui;
+  const atEnd = input.selectionStart === input.value.length && input.selectionEnd === input.value.length;
+  if (shown && atEnd && KEY_OPERATORS[event.key]) {
+    event.preventDefault();
+    press({ operator: KEY_OPERATORS[event.key] });
+  }
+}
+
+/** Ctrl+V anywhere on the page pastes into the expression. */
+function onPaste(event) {
+  const target = event.target;
+  if (target instanceof HTMLInputElement || target instanceof HTMLTextAreaElement) return;
+  const text = (event.clipboardData?.getData("text") || "").replace(/\s+/g, " ").trim();
+  if (!text) return;
+  event.preventDefault();
+  insertText(text);
+  ui.input.focus();
 }
 
 function init() {
@@ -346,9 +631,10 @@ function init() {
     evaluate();
   });
   ui.input.addEventListener("input", edited);
-  document.querySelector(".pads").addEventListener("click", onKeypadClick);
+  ui.pads.addEventListener("click", onKeypadClick);
   document.addEventListener("keydown", onKeydown);
   document.addEventListener("click", releasePointerFocus);
+  document.addEventListener("paste", onPaste);
 
   ui.precision.addEventListener("change", () => {
     try {
@@ -356,31 +642,24 @@ function init() {
     } catch {
       // not kept across reloads
     }
-    if (shownResult !== null) evaluate(); // show the answer on screen at the new precision
+    if (shown !== null) evaluate(); // show the answer on screen at the new precision
   });
 
-  ui.copy.addEventListener("click", async () => {
-    try {
-      await navigator.clipboard.writeText(ui.result.textContent);
-      ui.copy.textContent = "Copied";
-    } catch {
-      ui.copy.textContent = "Copy failed";
-    }
-    setTimeout(() => {
-      ui.copy.textContent = "Copy";
-    }, 1500);
-  });
+  ui.copy.addEventListener("click", () => shown && copyText(shown.result, ui.copy));
+  ui.showDigits.addEventListener("click", showDigits);
+  ui.copyDigits.addEventListener("click", () => shown && copyText(shown.result, ui.copyDigits));
+  ui.closeDigits.addEventListener("click", () => ui.digitsDialog.close());
+  ui.copyHistory.addEventListener("click", () => copyText(historyAsText(calculations), ui.copyHistory));
+  ui.copyHistoryCsv.addEventListener("click", () => copyText(historyAsCsv(calculations), ui.copyHistoryCsv));
 
   ui.historyList.addEventListener("click", (event) => {
     const button = event.target.closest(".history-item");
     const entry = button && calculations[Number(button.dataset.index)];
     if (entry) reuse(entry, event.detail === 0);
   });
-  ui.clearHistory.addEventListener("click", (event) => {
-    calculations = [];
-    saveHistory(calculations);
-    renderHistory();
-    // From the keyboard, the button just became disabled: keep focus somewhere useful.
+  ui.clearHistory.addEventListener("click", clearHistory);
+  ui.undoClear.addEventListener("click", (event) => {
+    undoClear();
     if (event.detail === 0) ui.input.focus();
   });
   window.addEventListener("storage", (event) => {
@@ -388,6 +667,9 @@ function init() {
       calculations = loadHistory();
       renderHistory();
     }
+  });
+  window.addEventListener("resize", () => {
+    if (shown) showResultText(shown.result, resultState(shown));
   });
 
   document.addEventListener("visibilitychange", () => {
@@ -397,6 +679,12 @@ function init() {
 
   checkStatus();
   applyOperations();
+
+  const permalink = new URLSearchParams(window.location.search).get("q");
+  if (permalink) {
+    ui.input.value = permalink;
+    evaluate({ record: false });
+  }
 }
 
 init();
