@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 POLICY := $(VENV)/policy/.installed
 NODE_TOOLS := node_modules/.installed
 
-.PHONY: help run test lint format clean bench
+.PHONY: help run test lint format clean bench e2e deploy
 
 help: ## List the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-7s %s\n", $$1, $$2}'
@@ -36,10 +36,23 @@ test: lint $(POLICY) $(NODE_TOOLS) ## Lint, then run every test (UI units, API, 
 	node --test frontend/tests/
 	$(BIN)/pytest
 
-lint: $(STAMP) ## ruff check, ruff format --check, mypy
+# Kubernetes minor versions the manifests must validate against: 1.30 is the oldest
+# that runs them (preStop sleep); the last is the newest schema kubernetes-validate has.
+K8S_VERSIONS := 1.30.0 1.33.0 1.37.0
+SHELL_SCRIPTS := build-images.sh push-images.sh $(wildcard scripts/*.sh)
+
+lint: $(STAMP) $(POLICY) ## ruff, mypy, hadolint, shellcheck, yamllint, kubernetes-validate, checkov
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/hadolint --failure-threshold style backend/Dockerfile frontend/Dockerfile
+	shellcheck --severity=style $(SHELL_SCRIPTS)
+	$(BIN)/yamllint --strict .
+	for v in $(K8S_VERSIONS); do \
+	  $(BIN)/kubernetes-validate --strict --quiet -k $$v k8s/*.yaml || exit 1; done
+	$(VENV)/policy/bin/checkov --quiet --compact --skip-download --framework kubernetes -d k8s
+	$(VENV)/policy/bin/checkov --quiet --compact --skip-download --framework dockerfile \
+	  -f backend/Dockerfile -f frontend/Dockerfile
 
 format: $(STAMP) ## Apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .
@@ -47,6 +60,12 @@ format: $(STAMP) ## Apply ruff's fixes and formatting
 
 bench: $(STAMP) ## Benchmarks: engine worst cases, nginx vs direct req/s (not in CI)
 	$(BIN)/python tests/bench.py $(BENCH_ARGS)
+
+e2e: ## On a machine with Docker and kind: a 3-node kind cluster, both images, every check
+	scripts/e2e-kind.sh $(E2E_ARGS)
+
+deploy: ## Check the cluster's Kubernetes version (>= 1.30), then kubectl apply -k k8s/
+	scripts/deploy.sh $(DEPLOY_ARGS)
 
 clean: ## Remove the virtual environment and caches
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache artifacts node_modules

@@ -1,4 +1,4 @@
-"""Readers for the deployment files (manifests, Dockerfiles, .dockerignore, compose, scripts).
+"""Readers for the deployment files (manifests, Dockerfiles, compose) and a NetworkPolicy model.
 
 Shared by the tests/test_deploy_*.py modules. Each reader parses one kind of file the way
 its real consumer does (kubectl, Docker, compose), closely enough to compare values
@@ -7,6 +7,7 @@ across files; none of them needs a Docker daemon or a cluster.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import re
 import subprocess
@@ -17,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from servers import BACKEND_DIR, FRONTEND_DIR, ROOT, VENV_BIN, require_executable
+from servers import BACKEND_DIR, FRONTEND_DIR, ROOT, VENV_BIN
 
 K8S_DIR = ROOT / "k8s"
 KUSTOMIZATION = K8S_DIR / "Kustomization"
@@ -25,7 +26,6 @@ COMPOSE_FILE = ROOT / "compose.yaml"
 VERSION = (ROOT / "VERSION").read_text(encoding="utf-8").strip()
 NAMESPACE = "frontend-ns"
 IMAGE_NAMES = ("k8s-calculator-backend", "k8s-calculator-frontend")
-SCRIPTS = ("build-images.sh", "push-images.sh", "build-images.ps1", "push-images.ps1")
 DOCKERFILES = {"backend": BACKEND_DIR / "Dockerfile", "frontend": FRONTEND_DIR / "Dockerfile"}
 # What `kubectl apply -f DIR` reads from a directory (k8s.io/cli-runtime FileExtensions).
 KUBECTL_EXTENSIONS = (".json", ".yaml", ".yml")
@@ -201,65 +201,6 @@ def final_user(path: Path) -> tuple[int, int]:
     return int(uid), int(gid)
 
 
-# --- .dockerignore, as Docker's pattern matcher reads it -------------------------------
-
-
-def _pattern_regex(pattern: str) -> re.Pattern[str]:
-    out = ""
-    index = 0
-    while index < len(pattern):
-        char = pattern[index]
-        if pattern.startswith("**/", index):
-            out += "(?:.*/)?"
-            index += 3
-            continue
-        if pattern.startswith("**", index):
-            out += ".*"
-            index += 2
-            continue
-        out += {"*": "[^/]*", "?": "[^/]"}.get(char, re.escape(char))
-        index += 1
-    return re.compile(out + "$")
-
-
-def dockerignore_rules(context: Path) -> list[tuple[bool, re.Pattern[str]]]:
-    """(is_exclusion, regex) per .dockerignore line, in file order."""
-    ignore = context / ".dockerignore"
-    rules = []
-    for raw in ignore.read_text(encoding="utf-8").splitlines():
-        line = raw.strip()
-        if not line or line.startswith("#"):
-            continue
-        negated = line.startswith("!")
-        pattern = line[1:].strip() if negated else line
-        pattern = pattern.strip("/")
-        rules.append((not negated, _pattern_regex(pattern)))
-    return rules
-
-
-def in_build_context(context: Path, relative: str) -> bool:
-    """True when .dockerignore lets this path (relative to the context) into the context.
-
-    As Docker does: the last matching pattern wins, and a pattern that matches a parent
-    directory matches everything below it.
-    """
-    parts = Path(relative).parts
-    excluded = False
-    for exclusion, regex in dockerignore_rules(context):
-        candidates = ["/".join(parts[: end + 1]) for end in range(len(parts))]
-        if any(regex.match(candidate) for candidate in candidates):
-            excluded = exclusion
-    return not excluded
-
-
-def context_files(context: Path, source: str) -> list[str]:
-    """Files under a COPY source (relative to the context) that reach the build context."""
-    base = context / source
-    paths = [base] if base.is_file() else sorted(p for p in base.rglob("*") if p.is_file())
-    relative = [p.relative_to(context).as_posix() for p in paths]
-    return [path for path in relative if in_build_context(context, path)]
-
-
 # --- Values read from the other components' own files ----------------------------------
 
 
@@ -291,31 +232,89 @@ def gunicorn_default_port() -> int:
     return int(bind.rsplit(":", 1)[1])
 
 
-# --- External tools --------------------------------------------------------------------
+# --- NetworkPolicy, as the API defines it -------------------------------------------------
 
 
-def checkov(*target_args: str, framework: str) -> dict[str, Any]:
-    """Run the policy scanner; its JSON report for one framework."""
-    binary = require_executable("checkov", str(ROOT / ".venv" / "policy" / "bin" / "checkov"))
-    result = subprocess.run(
-        [binary, *target_args, "--framework", framework, "--skip-download", "--output", "json"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
+@dataclass(frozen=True)
+class Endpoint:
+    """One end of a connection: a pod (namespace, labels, address) or, with namespace None,
+    a client outside the cluster at an address."""
+
+    address: str
+    namespace: str | None = None
+    labels: tuple[tuple[str, str], ...] = ()
+
+
+def _peer_matches(peer: dict[str, Any], other: Endpoint, policy_namespace: str) -> bool:
+    if "ipBlock" in peer:
+        block = peer["ipBlock"]
+        address = ipaddress.ip_address(other.address)
+        excluded = any(address in ipaddress.ip_network(cidr) for cidr in block.get("except", []))
+        return address in ipaddress.ip_network(block["cidr"]) and not excluded
+    if other.namespace is None:
+        return False  # pod and namespace selectors match pods only
+    if "namespaceSelector" in peer:
+        # Namespaces carry no labels of ours except kubernetes.io/metadata.name.
+        ns_labels = {"kubernetes.io/metadata.name": other.namespace}
+        ns_selector = peer["namespaceSelector"].get("matchLabels", {})
+        if not all(ns_labels.get(key) == value for key, value in ns_selector.items()):
+            return False
+    elif other.namespace != policy_namespace:
+        return False
+    pod_selector = peer.get("podSelector", {}).get("matchLabels", {})
+    labels = dict(other.labels)
+    return all(labels.get(key) == value for key, value in pod_selector.items())
+
+
+def _rule_admits(
+    rule: dict[str, Any], peers_key: str, other: Endpoint, port: int, protocol: str, ns: str
+) -> bool:
+    ports = rule.get("ports")
+    if ports is not None and not any(
+        item.get("protocol", "TCP") == protocol and item.get("port", port) == port for item in ports
+    ):
+        return False
+    peers = rule.get(peers_key)
+    return peers is None or any(_peer_matches(peer, other, ns) for peer in peers)
+
+
+def _direction_allows(
+    pod: Endpoint, direction: str, other: Endpoint, port: int, protocol: str
+) -> bool:
+    """Whether the pod's policies let this connection through in one direction."""
+    if pod.namespace is None:
+        return True  # outside the cluster: no NetworkPolicy applies
+    labels = dict(pod.labels)
+    selecting = [
+        policy
+        for policy in of_kind("NetworkPolicy")
+        if policy["metadata"]["namespace"] == pod.namespace
+        and direction in policy["spec"].get("policyTypes", ["Ingress"])
+        and all(
+            labels.get(key) == value
+            for key, value in policy["spec"]["podSelector"].get("matchLabels", {}).items()
+        )
+    ]
+    if not selecting:
+        return True  # not isolated in this direction
+    key, peers_key = ("ingress", "from") if direction == "Ingress" else ("egress", "to")
+    return any(
+        _rule_admits(rule, peers_key, other, port, protocol, pod.namespace)
+        for policy in selecting
+        for rule in policy["spec"].get(key, [])
     )
-    assert result.returncode in (0, 1), result.stderr[-2000:]
-    report = json.loads(result.stdout)
-    reports = report if isinstance(report, list) else [report]
-    (mine,) = [item for item in reports if item.get("check_type") == framework]
-    assert isinstance(mine, dict)
-    return mine
 
 
-def failed_checks_text(report: dict[str, Any]) -> str:
-    """One line per failed check, for an assertion message."""
-    return "\n".join(
-        f"{item['check_id']} {item['check_name']} at {item['file_path']}:{item['file_line_range']}"
-        for item in report["results"]["failed_checks"]
+def network_allows(source: Endpoint, target: Endpoint, port: int, protocol: str = "TCP") -> bool:
+    """True when the manifests' NetworkPolicies let source open a connection to target's
+    port: the source's egress policies and the target's ingress policies must both allow
+    it (an ipBlock is taken to match pod addresses too, as Calico and kindnet do)."""
+    return _direction_allows(source, "Egress", target, port, protocol) and _direction_allows(
+        target, "Ingress", source, port, protocol
     )
+
+
+def pod_of(deployment: Manifest, address: str) -> Endpoint:
+    """An Endpoint for one pod of a Deployment, at an address."""
+    labels = deployment["spec"]["template"]["metadata"]["labels"]
+    return Endpoint(address, deployment["metadata"]["namespace"], tuple(sorted(labels.items())))

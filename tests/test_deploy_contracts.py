@@ -7,6 +7,7 @@ file only makes the named test here fail.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from typing import Any
 
@@ -17,8 +18,8 @@ from deploy_support import (
     DOCKERFILES,
     IMAGE_NAMES,
     NAMESPACE,
-    SCRIPTS,
     VERSION,
+    Endpoint,
     compose,
     container,
     copies,
@@ -30,13 +31,15 @@ from deploy_support import (
     instructions,
     kustomization,
     manifests,
+    network_allows,
     of_kind,
+    pod_of,
     pod_spec,
     selects,
 )
 from nginx_server import run_local, run_nginx
 
-from servers import GUNICORN_ARGV, ROOT, run_gunicorn
+from servers import GUNICORN_ARGV, run_gunicorn
 
 BACKEND_PORT = 5000
 FRONTEND_PORT = 8080
@@ -200,17 +203,13 @@ def test_frontend_static_root_is_where_the_image_copies_the_ui() -> None:
 
 
 def test_image_names_are_identical_everywhere() -> None:
-    """Manifests, Kustomization, compose and all four scripts name the same two images,
-    and each file names both of them."""
+    """Manifests, Kustomization, compose and the image titles name the same two images
+    (the scripts' names are checked by running them: tests/test_deploy_scripts.py)."""
     manifest_images = {container(doc)["image"].split(":")[0] for doc in of_kind("Deployment")}
     assert manifest_images == set(IMAGE_NAMES)
     assert {item["name"] for item in kustomization()["images"]} == set(IMAGE_NAMES)
     compose_images = {service["image"].split(":")[0] for service in compose()["services"].values()}
     assert compose_images == set(IMAGE_NAMES)
-    for script in SCRIPTS:
-        text = (ROOT / script).read_text(encoding="utf-8")
-        named = set(re.findall(r"k8s-calculator-[a-z]+", text))
-        assert named == set(IMAGE_NAMES), script
     for component, dockerfile in DOCKERFILES.items():
         title = re.search(r'org\.opencontainers\.image\.title="([^"]+)"', dockerfile.read_text())
         assert title is not None
@@ -248,12 +247,21 @@ def test_resources_equal_the_design_table(name: str) -> None:
     assert container(find("Deployment", name))["resources"] == RESOURCES[name]
 
 
+def _replicas(deployment: dict[str, Any]) -> int:
+    """The replica count a Deployment runs with: its autoscaler's floor if one targets it."""
+    for hpa in of_kind("HorizontalPodAutoscaler"):
+        target = hpa["spec"]["scaleTargetRef"]
+        if (target["kind"], target["name"]) == ("Deployment", deployment["metadata"]["name"]):
+            return int(hpa["spec"]["minReplicas"])
+    return int(deployment["spec"]["replicas"])
+
+
 @pytest.mark.parametrize("name", ["backend", "frontend"])
 def test_two_replicas_spread_across_nodes(name: str) -> None:
-    """2 replicas; preferred (not required) anti-affinity on kubernetes.io/hostname that
-    selects the Deployment's own pods."""
+    """2 replicas (the autoscaler's floor for the backend); preferred (not required)
+    anti-affinity on kubernetes.io/hostname that selects the Deployment's own pods."""
     deployment = find("Deployment", name)
-    assert deployment["spec"]["replicas"] == 2
+    assert _replicas(deployment) == 2
     affinity = pod_spec(deployment)["affinity"]["podAntiAffinity"]
     assert "requiredDuringSchedulingIgnoredDuringExecution" not in affinity
     (term,) = affinity["preferredDuringSchedulingIgnoredDuringExecution"]
@@ -262,15 +270,19 @@ def test_two_replicas_spread_across_nodes(name: str) -> None:
     assert selects(term["podAffinityTerm"]["labelSelector"]["matchLabels"], labels)
 
 
-def test_autoscaler_floor_is_the_deployment_replicas() -> None:
-    """The HPA scales the backend Deployment with minReplicas = its replicas (2)."""
-    (hpa,) = of_kind("HorizontalPodAutoscaler")
+@pytest.mark.parametrize(
+    "hpa", of_kind("HorizontalPodAutoscaler"), ids=lambda h: h["metadata"]["name"]
+)
+def test_autoscaled_deployments_leave_the_replica_count_to_the_autoscaler(
+    hpa: dict[str, Any],
+) -> None:
+    """A Deployment an HPA scales has no `replicas`: `kubectl apply` would send it on every
+    apply and cut the autoscaled count back under load. The HPA scales a real Deployment."""
     target = hpa["spec"]["scaleTargetRef"]
     assert (target["kind"], target["apiVersion"]) == ("Deployment", "apps/v1")
     deployment = find("Deployment", target["name"])
-    assert target["name"] == "backend"
-    assert hpa["spec"]["minReplicas"] == deployment["spec"]["replicas"] == 2
-    assert hpa["spec"]["maxReplicas"] > hpa["spec"]["minReplicas"]
+    assert "replicas" not in deployment["spec"]
+    assert 2 <= hpa["spec"]["minReplicas"] < hpa["spec"]["maxReplicas"]
 
 
 # --- Selectors and labels ---------------------------------------------------------------
@@ -301,38 +313,85 @@ def test_disruption_budgets_cover_each_deployment_once() -> None:
         assert len(covering) == 1, deployment["metadata"]["name"]
 
 
-def test_network_policy_lets_only_the_frontend_and_outside_clients_reach_the_backend() -> None:
-    """Default deny for every pod; the backend policy admits frontend pods and addresses
-    outside the pod network (the debug NodePort) on the backend's port; the frontend is
-    open on its own port only."""
-    backend = find("Deployment", "backend")
-    frontend = find("Deployment", "frontend")
-    backend_labels = backend["spec"]["template"]["metadata"]["labels"]
-    frontend_labels = frontend["spec"]["template"]["metadata"]["labels"]
+# Pod networks of common clusters: the policies must hold on each without naming any.
+POD_NETWORKS = {
+    "kind, minikube, flannel": "10.244.0.0/16",
+    "k3s, RKE2": "10.42.0.0/16",
+    "Calico": "192.168.0.0/16",
+    "Cilium": "10.0.0.0/8",
+    "Docker Desktop": "10.1.0.0/16",
+    "GKE": "10.4.0.0/14",
+}
+# Where a local cluster's NodePort clients come from (the kind network's gateway), and an
+# address the debug door does not admit.
+LOCAL_CLIENT = Endpoint("172.18.0.1")
+FOREIGN_CLIENT = Endpoint("203.0.113.7")
+METADATA = Endpoint("169.254.169.254")
 
-    deny = find("NetworkPolicy", "default-deny-ingress")
-    assert deny["spec"]["podSelector"] == {}
-    assert deny["spec"]["policyTypes"] == ["Ingress"]
-    assert "ingress" not in deny["spec"]
 
-    policy = find("NetworkPolicy", "backend-ingress")
-    assert selects(policy["spec"]["podSelector"]["matchLabels"], backend_labels)
-    assert not selects(policy["spec"]["podSelector"]["matchLabels"], frontend_labels)
-    from_pods, from_outside = policy["spec"]["ingress"]
-    for rule in (from_pods, from_outside):
-        assert rule["ports"] == [{"protocol": "TCP", "port": BACKEND_PORT}]
-    (peer,) = from_pods["from"]
-    assert set(peer) == {"podSelector"}, "same namespace, frontend pods only"
-    assert selects(peer["podSelector"]["matchLabels"], frontend_labels)
-    assert not selects(peer["podSelector"]["matchLabels"], backend_labels)
-    (outside,) = from_outside["from"]
-    assert outside["ipBlock"]["cidr"] == "0.0.0.0/0"
-    assert outside["ipBlock"]["except"], "the pod network must be excluded"
+def _pod_address(cidr: str, index: int) -> str:
+    return str(ipaddress.ip_network(cidr)[index + 10])
 
-    open_policy = find("NetworkPolicy", "frontend-ingress")
-    assert selects(open_policy["spec"]["podSelector"]["matchLabels"], frontend_labels)
-    (rule,) = open_policy["spec"]["ingress"]
-    assert rule["ports"] == [{"protocol": "TCP", "port": FRONTEND_PORT}]
+
+@pytest.mark.parametrize("cidr", POD_NETWORKS.values(), ids=list(POD_NETWORKS))
+def test_only_frontend_pods_reach_the_backend_on_any_pod_network(cidr: str) -> None:
+    """Frontend pods reach the backend's port; an unlabelled pod in frontend-ns and a pod
+    in another namespace do not, whatever addresses the pod network uses."""
+    backend = pod_of(find("Deployment", "backend"), _pod_address(cidr, 0))
+    frontend = pod_of(find("Deployment", "frontend"), _pod_address(cidr, 1))
+    assert network_allows(frontend, backend, BACKEND_PORT)
+    assert not network_allows(frontend, backend, BACKEND_PORT + 1)
+    stranger = Endpoint(_pod_address(cidr, 2), NAMESPACE)
+    elsewhere = Endpoint(_pod_address(cidr, 3), "default", frontend.labels)
+    for pod in (stranger, elsewhere):
+        assert not network_allows(pod, backend, BACKEND_PORT), pod
+
+
+@pytest.mark.parametrize("cidr", POD_NETWORKS.values(), ids=list(POD_NETWORKS))
+def test_egress_is_dns_and_backend_for_the_frontend_and_nothing_for_the_backend(
+    cidr: str,
+) -> None:
+    """Default-deny egress: nginx may resolve names (port 53 anywhere) and open the
+    backend's port; neither pod reaches the cloud metadata address, the API server or
+    another pod."""
+    backend = pod_of(find("Deployment", "backend"), _pod_address(cidr, 0))
+    frontend = pod_of(find("Deployment", "frontend"), _pod_address(cidr, 1))
+    dns = Endpoint(_pod_address(cidr, 4), "kube-system", (("k8s-app", "kube-dns"),))
+    for protocol in ("UDP", "TCP"):
+        assert network_allows(frontend, dns, 53, protocol)
+        assert network_allows(frontend, Endpoint("169.254.20.10"), 53, protocol)
+    api_server = Endpoint("10.96.0.1")
+    for pod in (frontend, backend):
+        assert not network_allows(pod, METADATA, 80)
+        assert not network_allows(pod, api_server, 443)
+    assert not network_allows(backend, dns, 53, "UDP")
+    assert not network_allows(backend, frontend, FRONTEND_PORT)
+
+
+def test_node_ports_admit_their_clients() -> None:
+    """Anyone reaches the UI's port; the debug NodePort's policy admits local clusters'
+    clients (whose address survives: externalTrafficPolicy Local) and no other address."""
+    backend = pod_of(find("Deployment", "backend"), "10.244.1.10")
+    frontend = pod_of(find("Deployment", "frontend"), "10.244.1.11")
+    assert network_allows(FOREIGN_CLIENT, frontend, FRONTEND_PORT)
+    assert network_allows(LOCAL_CLIENT, backend, BACKEND_PORT)
+    assert not network_allows(FOREIGN_CLIENT, backend, BACKEND_PORT)
+    assert find("Service", "backend-svc-nodeport")["spec"]["externalTrafficPolicy"] == "Local"
+
+
+def test_no_ip_block_names_a_pod_network() -> None:
+    """Policies choose pods by labels: no ipBlock (cidr or except) overlaps a common pod
+    network, so no policy depends on the cluster's pod CIDR."""
+    for policy in of_kind("NetworkPolicy"):
+        for rule in [*policy["spec"].get("ingress", []), *policy["spec"].get("egress", [])]:
+            for peer in [*rule.get("from", []), *rule.get("to", [])]:
+                block = peer.get("ipBlock")
+                if block is None:
+                    continue
+                for cidr in [block["cidr"], *block.get("except", [])]:
+                    for name, pods in POD_NETWORKS.items():
+                        overlap = ipaddress.ip_network(cidr).overlaps(ipaddress.ip_network(pods))
+                        assert not overlap, f"{policy['metadata']['name']}: {cidr} vs {name}"
 
 
 # --- Row: probes ------------------------------------------------------------------------

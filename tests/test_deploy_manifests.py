@@ -1,14 +1,13 @@
-"""The Kubernetes manifests on their own: schemas, policy scan, lint, apply order, kustomize.
+"""The Kubernetes manifests on their own: apply order, security settings, kustomize.
 
-No cluster is needed: schemas come with kubernetes-validate, the policy scan is checkov,
-and `kubectl kustomize` renders offline.
+No cluster is needed: `kubectl kustomize` renders offline. Schema validation
+(kubernetes-validate) and the policy scan (checkov) run in `make lint`.
 """
 
 from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,108 +15,16 @@ import yaml
 from deploy_support import (
     CLUSTER_SCOPED_KINDS,
     K8S_DIR,
-    KUSTOMIZATION,
     NAMESPACE,
     VERSION,
-    checkov,
     container,
-    failed_checks_text,
     manifest_files,
     manifests,
     of_kind,
     pod_spec,
 )
-from kubernetes_validate import utils as kubernetes_validate
 
-from servers import ROOT, require_executable
-
-# The minor versions the manifests are validated against: 1.30 is the oldest that runs
-# them (the preStop `sleep` action is on by default from 1.30), the rest are every minor
-# release since, up to the newest schema kubernetes-validate ships.
-KUBERNETES_VERSIONS = ("1.30", "1.31", "1.32", "1.33", "1.34", "1.35", "1.36", "1.37")
-
-
-def _file_ids(files: list[Path]) -> list[str]:
-    return [file.name for file in files]
-
-
-@pytest.mark.parametrize("version", KUBERNETES_VERSIONS)
-@pytest.mark.parametrize("path", manifest_files(), ids=_file_ids(manifest_files()))
-def test_manifest_validates_strictly(path: Path, version: str) -> None:
-    """Every object validates against the version's strict schema (unknown fields fail)."""
-    for doc in manifests(path):
-        try:
-            validated = kubernetes_validate.validate(doc, f"{version}.0", strict=True)
-        except kubernetes_validate.ValidationError as error:
-            where = ".".join(str(part) for part in error.path)
-            pytest.fail(f"{path.name} {doc['kind']} at {where}: {error.message}")
-        except kubernetes_validate.SchemaNotFoundError as error:
-            pytest.fail(f"{path.name}: {error.message}")
-        assert validated == version
-
-
-def test_strict_validation_rejects_an_unknown_field() -> None:
-    """The validator really is strict: a misspelt field in a container is an error."""
-    (deployment,) = [doc for doc in of_kind("Deployment") if doc["metadata"]["name"] == "backend"]
-    broken = yaml.safe_load(yaml.safe_dump(deployment))
-    container(broken)["resource"] = container(broken).pop("resources")
-    with pytest.raises(kubernetes_validate.ValidationError, match="'resource' was unexpected"):
-        kubernetes_validate.validate(broken, f"{KUBERNETES_VERSIONS[-1]}.0", strict=True)
-
-
-def test_validated_versions_reach_the_newest_schema_shipped() -> None:
-    """Upgrading kubernetes-validate adds its newest Kubernetes version to the list above."""
-    newest = kubernetes_validate.major_minor(kubernetes_validate.latest_version())
-    assert newest == KUBERNETES_VERSIONS[-1]
-
-
-def test_policy_scan_of_manifests_has_no_failed_check() -> None:
-    """checkov's Kubernetes checks: 0 failed; every skip is an annotation with a reason."""
-    report = checkov("--directory", "k8s", framework="kubernetes")
-    summary = report["summary"]
-    assert summary["parsing_errors"] == 0
-    assert summary["resource_count"] >= len(manifests())
-    assert summary["failed"] == 0, failed_checks_text(report)
-    assert summary["passed"] > 100
-    annotated = {
-        (doc["metadata"]["name"], value.split("=", 1)[0]): value.split("=", 1)[1]
-        for doc in manifests()
-        for key, value in doc["metadata"].get("annotations", {}).items()
-        if key.startswith("checkov.io/skip")
-    }
-    for skipped in report["results"]["skipped_checks"]:
-        name = skipped["resource"].rsplit(".", 1)[1]
-        reason = annotated.get((name, skipped["check_id"]), "")
-        assert len(reason.split()) >= 8, f"{skipped['check_id']} on {name} needs a reason"
-
-
-def test_yamllint_is_clean_across_the_repository() -> None:
-    """yamllint --strict over every YAML file (manifests, Kustomization, compose): silent."""
-    result = subprocess.run(
-        [sys.executable, "-m", "yamllint", "--strict", "--format", "parsable", "."],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout == ""
-
-
-def test_yamllint_reads_the_kustomization(tmp_path: Path) -> None:
-    """The yamllint config covers k8s/Kustomization although it has no .yaml extension."""
-    shutil.copy(ROOT / ".yamllint", tmp_path / ".yamllint")
-    (tmp_path / "Kustomization").write_text("resources:\n  - a.yaml\n  - a.yaml  \n")
-    result = subprocess.run(
-        [sys.executable, "-m", "yamllint", "--strict", "--format", "parsable", "."],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert "trailing-spaces" in result.stdout
+from servers import require_executable
 
 
 def test_apply_f_reads_only_kubernetes_objects() -> None:
@@ -152,12 +59,6 @@ def test_every_object_is_in_the_namespace() -> None:
             assert "namespace" not in doc["metadata"]
         else:
             assert doc["metadata"].get("namespace") == NAMESPACE, doc["metadata"]["name"]
-
-
-def test_every_manifest_file_explains_itself() -> None:
-    """Each manifest file opens with a comment saying what it is for."""
-    for path in [*manifest_files(), KUSTOMIZATION]:
-        assert path.read_text(encoding="utf-8").startswith("# "), path.name
 
 
 def test_namespace_enforces_pod_security_restricted() -> None:
@@ -236,20 +137,11 @@ def _kustomize(directory: Path) -> list[dict[str, object]]:
     return [doc for doc in yaml.safe_load_all(output) if doc]
 
 
-def test_kustomization_lists_every_manifest_in_apply_order() -> None:
-    """apply -k and apply -f deploy the same files: the resources list is the directory."""
-    resources = yaml.safe_load(KUSTOMIZATION.read_text(encoding="utf-8"))["resources"]
-    assert resources == [path.name for path in manifest_files()]
-
-
-def test_kustomize_renders_the_same_objects_with_the_same_images() -> None:
-    """`kubectl kustomize k8s/` (what apply -k applies) equals the plain files."""
-    rendered = _kustomize(K8S_DIR)
-
-    def key(doc: dict[str, object]) -> str:
-        return yaml.safe_dump(doc, sort_keys=True)
-
-    assert sorted(map(key, rendered)) == sorted(map(key, manifests()))
+def test_apply_k_creates_the_same_objects_in_the_same_order_as_apply_f() -> None:
+    """`kubectl kustomize k8s/` (what apply -k applies) yields the plain files' objects in
+    their file order: without sortOptions fifo it would put the Deployments before the
+    NetworkPolicies, and a file missing from the resources list would be left out."""
+    assert _kustomize(K8S_DIR) == manifests()
 
 
 def test_kustomize_images_change_registry_and_tag_in_one_place(tmp_path: Path) -> None:

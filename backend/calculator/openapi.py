@@ -6,21 +6,52 @@ from functools import cache
 from typing import Any
 
 from . import engine, limits
+from .engine.numbers import NUMBER_RE
 from .version import __version__
 
 PROBLEM = {"$ref": "#/components/responses/Problem"}
+# Operands and precision may be padded with the same whitespace the service strips.
+_PAD = "[ \\t\\r\\n]*"
+NUMBER_TEXT = {
+    "type": "string",
+    "maxLength": limits.MAX_OPERAND_CHARS,
+    "pattern": f"^{_PAD}{NUMBER_RE.pattern}{_PAD}$",
+    "description": "ASCII decimal notation: digits, an optional '.', an optional exponent",
+}
 NUMBER = {
     "description": "A decimal number as a JSON number (taken by its literal text) or a string",
-    "oneOf": [{"type": "number"}, {"type": "string", "maxLength": limits.MAX_OPERAND_CHARS}],
+    "oneOf": [{"type": "number"}, NUMBER_TEXT],
     "examples": ["0.1"],
 }
-PRECISION = {
-    "type": ["integer", "string"],
-    "pattern": "^[0-9]{1,3}$",
-    "minimum": limits.MIN_PRECISION,
-    "maximum": limits.MAX_PRECISION,
+# What calculator.params.precision accepts as text: at most three digits (so leading
+# zeros are allowed up to that width) whose value is in the range.
+_PRECISION_DIGITS = "(?:{})".format(
+    "|".join(
+        f"0{{0,{3 - len(str(n))}}}{n}"
+        for n in range(limits.MAX_PRECISION, limits.MIN_PRECISION - 1, -1)
+    )
+)
+PRECISION_QUERY = {
+    "type": "string",
+    "pattern": f"^{_PAD}{_PRECISION_DIGITS}{_PAD}$",
+    "default": str(limits.DEFAULT_PRECISION),
+    "description": "Significant digits of a result that has no finite decimal form",
+}
+PRECISION_BODY = {
+    "oneOf": [
+        {"type": "integer", "minimum": limits.MIN_PRECISION, "maximum": limits.MAX_PRECISION},
+        {"type": "string", "pattern": PRECISION_QUERY["pattern"]},
+        {"type": "null", "description": "Same as leaving it out"},
+    ],
     "default": limits.DEFAULT_PRECISION,
-    "description": "Significant digits of the result",
+    "description": PRECISION_QUERY["description"],
+}
+# A custom format: the grammar is documented in docs/api.md, not expressible as a pattern.
+EXPRESSION = {
+    "type": "string",
+    "format": "calculator-expression",
+    "maxLength": limits.MAX_EXPRESSION_CHARS,
+    "examples": ["2*(3+4)^2"],
 }
 
 
@@ -30,19 +61,25 @@ def _json(schema: dict[str, Any], description: str = "OK") -> dict[str, Any]:
 
 def _calculation(summary: str, fields: dict[str, Any], required: list[str]) -> dict[str, Any]:
     """GET (query string) and POST (JSON body) operations over the same inputs."""
-    # Only statuses these operations can produce: a GET has no body (no 413 or 415).
-    get_responses = {
+    # Only statuses these operations can produce: a GET has no body (no 413 or 415), a
+    # POST has a short request line (no 414; gunicorn answers it for long query strings).
+    responses = {
         "200": _json({"$ref": "#/components/schemas/Result"}),
         "400": PROBLEM,
         "422": PROBLEM,
     }
-    post_responses = {**get_responses, "413": PROBLEM, "415": PROBLEM}
+    get_responses = {**responses, "414": PROBLEM}
+    post_responses = {**responses, "413": PROBLEM, "415": PROBLEM}
+    # A query string carries text only: the string form of each field.
+    query_schemas = {
+        name: NUMBER_TEXT if schema is NUMBER else schema for name, schema in fields.items()
+    }
     query = [
         {
             "name": name,
             "in": "query",
             "required": name in required,
-            "schema": {"type": "string"} if name != "precision" else PRECISION,
+            "schema": PRECISION_QUERY if name == "precision" else query_schemas[name],
         }
         for name in fields
     ]
@@ -63,17 +100,13 @@ def document() -> dict[str, Any]:
     paths: dict[str, Any] = {}
     for name, (operands, _) in engine.OPERATIONS.items():
         fields: dict[str, Any] = dict.fromkeys(operands, NUMBER)
-        fields["precision"] = PRECISION
+        fields["precision"] = PRECISION_BODY
         paths[f"/api/v1/{name}"] = _calculation(name.capitalize(), fields, list(operands))
     paths["/api/v1/evaluate"] = _calculation(
         "Evaluate an expression",
         {
-            "expression": {
-                "type": "string",
-                "maxLength": limits.MAX_EXPRESSION_CHARS,
-                "examples": ["2*(3+4)^2"],
-            },
-            "precision": PRECISION,
+            "expression": EXPRESSION,
+            "precision": PRECISION_BODY,
         },
         ["expression"],
     )

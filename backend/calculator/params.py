@@ -7,6 +7,7 @@ the body is parsed here rather than by request.get_json().
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
@@ -109,17 +110,24 @@ def text(values: dict[str, Any], name: str) -> str:
 
 
 def precision(values: dict[str, Any]) -> int:
-    """The optional `precision`: significant digits of the result."""
+    """The optional `precision`: significant digits of the result (null means the default)."""
     value = values.get("precision")
     if value is None:
         return DEFAULT_PRECISION
     message = f"precision must be an integer from {MIN_PRECISION} to {MAX_PRECISION}"
+    if isinstance(value, NumberText):
+        # A JSON number is an integer when its value is one (JSON Schema reads 31.0 so).
+        # Decimal compares 1e999999999 without building it.
+        number = Decimal(value)
+        if number != number.to_integral_value() or not MIN_PRECISION <= number <= MAX_PRECISION:
+            raise ApiError(400, "invalid_precision", message)
+        return int(number)
     if isinstance(value, bool) or not isinstance(value, str):
         raise ApiError(400, "invalid_precision", message)
-    stripped = value.strip()
+    stripped = value.strip(" \t\r\n")
     if not (stripped.isascii() and stripped.isdigit() and len(stripped) <= 3):
         raise ApiError(400, "invalid_precision", message)
-    number = int(stripped)
-    if not MIN_PRECISION <= number <= MAX_PRECISION:
+    digits = int(stripped)
+    if not MIN_PRECISION <= digits <= MAX_PRECISION:
         raise ApiError(400, "invalid_precision", message)
-    return number
+    return digits

@@ -70,16 +70,21 @@ def test_documented_error_statuses_are_real(client: FlaskClient) -> None:
         str(client.get("/api/v1/evaluate?expression=1/0").status_code),
     }
     assert set(operations["post"]["responses"]) - {"200"} == post
-    assert set(operations["get"]["responses"]) - {"200"} == get
+    # gunicorn answers 414 before the app runs (test_gunicorn_api.py and the contract test).
+    assert set(operations["get"]["responses"]) - {"200", "414"} == get
 
 
 def test_precision_is_documented_as_accepted(client: FlaskClient) -> None:
-    """precision is accepted as an integer or a string of digits, as documented."""
+    """precision is accepted as an integer or a string of digits, as documented.
+
+    (The contract test checks the rest against real gunicorn: integral JSON numbers such
+    as 31.0, null, padded strings and every out-of-range value.)
+    """
     document = client.get("/api/v1/openapi.json").json
     schema = document["paths"]["/api/v1/evaluate"]["post"]["requestBody"]["content"][
         "application/json"
     ]["schema"]["properties"]["precision"]
-    assert set(schema["type"]) == {"integer", "string"}
+    assert {"integer", "string"} <= {choice["type"] for choice in schema["oneOf"]}
     for value in (5, "5"):
         response = client.post("/api/v1/evaluate", json={"expression": "1/3", "precision": value})
         assert response.json["result"] == "0.33333"
