@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 POLICY := $(VENV)/policy/.installed
 NODE_TOOLS := node_modules/.installed
 
-.PHONY: help run test lint format clean bench e2e deploy
+.PHONY: help run test lint format clean bench e2e deploy generate
 
 help: ## List the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-7s %s\n", $$1, $$2}'
@@ -30,7 +30,7 @@ $(NODE_TOOLS): package.json package-lock.json
 	touch $@
 
 run: $(STAMP) ## Serve the backend on :5000 and the UI on :8080 (Ctrl-C stops both)
-	$(BIN)/python frontend/run_local.py
+	$(BIN)/python tools/run_local.py
 
 test: lint $(POLICY) $(NODE_TOOLS) ## Lint, then run every test (UI units, API, gunicorn, nginx, browser, manifests)
 	node --test frontend/tests/
@@ -53,6 +53,9 @@ lint: $(STAMP) $(POLICY) ## ruff, mypy, hadolint, shellcheck, yamllint, kubernet
 	$(VENV)/policy/bin/checkov --quiet --compact --skip-download --framework kubernetes -d k8s
 	$(VENV)/policy/bin/checkov --quiet --compact --skip-download --framework dockerfile \
 	  -f backend/Dockerfile -f frontend/Dockerfile
+
+generate: $(STAMP) ## Regenerate files derived from the code (nginx's error pages)
+	$(BIN)/python tools/generate.py
 
 format: $(STAMP) ## Apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .

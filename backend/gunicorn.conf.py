@@ -1,7 +1,7 @@
 """Production gunicorn settings; every value comes from the environment, with a default.
 
-Read by the production command, run from backend/:
-    gunicorn --config gunicorn.conf.py "calculator:create_app()"
+Read by the production command, run from backend/ (the image's WORKDIR holds the same):
+    gunicorn --config gunicorn.conf.py
 
 Importing this file has no side effects (tests read its defaults); everything that
 touches the file system or the process happens in gunicorn's server hooks below.
@@ -27,15 +27,14 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
+from calculator import problems
+from calculator.lifecycle import DRAIN_FILE_ENV
+
 if TYPE_CHECKING:
     from gunicorn.arbiter import Arbiter
     from gunicorn.http.message import Request
     from gunicorn.workers.base import Worker
 
-# Same name as calculator.lifecycle.DRAIN_FILE_ENV (a test checks it). Not imported:
-# importing the app package here would load it in the master before the metrics
-# environment below is set.
-DRAIN_FILE_ENV = "CALCULATOR_DRAIN_FILE"
 METRICS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
 SHM_DIR = "/dev/shm"  # noqa: S108 - tmpfs, writable even with a read-only root file system
 
@@ -93,6 +92,9 @@ def _bind_address(host: str, port: int) -> str:
 
 
 # --- Serving ------------------------------------------------------------------------
+
+# The application, loaded in each worker (see preload_app).
+wsgi_app = "calculator.app:create_app()"
 
 host = os.environ.get("CALCULATOR_HOST", "").strip() or DEFAULT_HOST
 bind = [_bind_address(host, _env_int("CALCULATOR_PORT", DEFAULT_PORT, 1))]
@@ -186,17 +188,6 @@ logconfig_dict: dict[str, Any] = {
 
 # --- Errors gunicorn answers itself -----------------------------------------------------
 
-# Same problem+json shape and codes as calculator/errors.py.
-PROBLEM_TYPE_PREFIX = "urn:k8s-calculator:problem:"
-_PROTOCOL_ERROR_CODES = {
-    400: "bad_request",
-    403: "forbidden",
-    414: "uri_too_long",
-    417: "expectation_failed",
-    431: "headers_too_large",
-    500: "internal_error",
-    501: "not_implemented",
-}
 # What the client can do instead, added to gunicorn's description of the broken rule.
 _PROTOCOL_ERROR_HINTS = {
     414: (
@@ -210,26 +201,17 @@ def _write_problem(sock: socket.socket, status: int, reason: str, message: str) 
     """Answer an HTTP error found before the app runs as problem+json, not gunicorn's HTML."""
     from gunicorn import util  # noqa: PLC0415 - gunicorn is loaded by the time this runs
 
-    code = _PROTOCOL_ERROR_CODES.get(status, "bad_request")
+    code = problems.code_for_status(status)
     # gunicorn's message says which limit or rule the request broke.
     detail = message[:200] or reason
     if status in _PROTOCOL_ERROR_HINTS:
         detail = f"{detail.rstrip('.')}. {_PROTOCOL_ERROR_HINTS[status]}"
     request_id = uuid.uuid4().hex
-    body = json.dumps(
-        {
-            "type": PROBLEM_TYPE_PREFIX + code,
-            "title": reason,
-            "status": status,
-            "detail": detail,
-            "code": code,
-            "request_id": request_id,
-        }
-    ).encode()
+    body = problems.dumps(problems.document(code, detail, request_id, status=status)).encode()
     head = (
         f"HTTP/1.1 {status} {reason}\r\n"
         "Connection: close\r\n"
-        "Content-Type: application/problem+json\r\n"
+        f"Content-Type: {problems.MIME}\r\n"
         f"Content-Length: {len(body)}\r\n"
         f"X-Request-ID: {request_id}\r\n"
         f"X-Served-By: {socket.gethostname()}\r\n"

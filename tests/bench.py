@@ -31,8 +31,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "backend"))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from nginx_server import run_local, run_nginx  # noqa: E402
+from nginx_server import run_nginx  # noqa: E402
 
+import serve  # noqa: E402
 from calculator.engine import CalculationError, evaluate  # noqa: E402
 from servers import Server, child_pids, run_gunicorn  # noqa: E402
 
@@ -392,7 +393,7 @@ def servers_up(with_nginx: bool) -> Iterator[list[Route]]:
 
 
 def bench_http(connections: int, seconds: float, rounds: int) -> None:
-    with_nginx = run_local.find_nginx() is not None
+    with_nginx = serve.find_nginx() is not None
     print(f"\n2. HTTP: GET {API_PATH}, {connections} connections, loopback")
     print(f"   {rounds} interleaved rounds x {seconds:g} s per path; nginx rate limit lifted")
     if not with_nginx:

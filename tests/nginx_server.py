@@ -1,56 +1,32 @@
-"""Start real nginx with the real site template, the way `make run` does.
-
-The renderer and the main-config writer are imported from frontend/run_local.py, so the
-configuration under test is the one developers run (and the one the image renders).
-"""
+"""Start real nginx with the real site templates, the way `make run` does (tools/serve.py)."""
 
 from __future__ import annotations
 
-import importlib.util
 import signal
 import subprocess
-import sys
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from types import ModuleType
 
+import serve
 from servers import FRONTEND_DIR, Server, free_port, require_executable, wait_for_http
-
-RUN_LOCAL_PATH = FRONTEND_DIR / "run_local.py"
-
-
-def _load_run_local() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("run_local", RUN_LOCAL_PATH)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("run_local", module)
-    spec.loader.exec_module(module)
-    return module
-
-
-run_local = _load_run_local()
 
 
 def nginx_binary() -> str:
     """Path of nginx; skips locally when it is missing and fails in CI."""
-    return require_executable("nginx", *run_local.NGINX_CANDIDATES)
+    return require_executable("nginx", *serve.NGINX_CANDIDATES)
 
 
 def site_env(backend_port: int, port: int, **overrides: str) -> dict[str, str]:
     """Template variables for a loopback nginx in front of a loopback backend."""
-    return run_local.site_environment(
-        {
-            "CALCULATOR_BACKEND_HOST": "127.0.0.1",
-            "CALCULATOR_BACKEND_PORT": str(backend_port),
-            "CALCULATOR_LISTEN_ADDRESS": f"127.0.0.1:{port}",
-            "CALCULATOR_STATIC_ROOT": str(FRONTEND_DIR),
-            **overrides,
-        },
-        base={},
-    )
+    return {
+        "CALCULATOR_BACKEND_HOST": "127.0.0.1",
+        "CALCULATOR_BACKEND_PORT": str(backend_port),
+        "CALCULATOR_LISTEN_ADDRESS": f"127.0.0.1:{port}",
+        "CALCULATOR_STATIC_ROOT": str(FRONTEND_DIR),
+        **overrides,
+    }
 
 
 @contextmanager
@@ -64,9 +40,7 @@ def run_nginx(backend_port: int, **overrides: str) -> Iterator[Server]:
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="calculator-nginx-") as tmp:
         workdir = Path(tmp)
-        argv = run_local.write_nginx_config(
-            workdir, site_env(backend_port, port, **overrides), nginx
-        )
+        argv = serve.write_nginx_config(workdir, site_env(backend_port, port, **overrides), nginx)
         log_path = workdir / "server.log"
         # Append mode: nginx opens /dev/stdout (the access log) anew, with O_APPEND, while
         # the error log writes to the inherited stderr; without O_APPEND there, error lines
@@ -79,8 +53,3 @@ def run_nginx(backend_port: int, **overrides: str) -> Iterator[Server]:
             yield server
         finally:
             server.stop(signal.SIGTERM, timeout=10)
-
-
-def rendered_site(env: Mapping[str, str] | None = None) -> str:
-    """The template rendered with its defaults (plus env)."""
-    return run_local.render_site(run_local.site_environment(env or {}, base={}))

@@ -12,7 +12,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -24,14 +23,17 @@ from typing import Any, TypeVar
 import pytest
 import requests
 
-ROOT = Path(__file__).resolve().parent.parent
-BACKEND_DIR = ROOT / "backend"
-FRONTEND_DIR = ROOT / "frontend"
-VENV_BIN = Path(sys.executable).parent
+from serve import BACKEND_DIR, FRONTEND_DIR, GUNICORN_ARGV, ROOT, VENV_BIN, start_gunicorn
 
-# The production command, run from backend/. backend/Dockerfile's CMD must equal it
-# (a contract test says so), so what the tests start is what the image runs.
-GUNICORN_ARGV = ["gunicorn", "--config", "gunicorn.conf.py", "calculator:create_app()"]
+__all__ = [
+    "BACKEND_DIR",
+    "FRONTEND_DIR",
+    "GUNICORN_ARGV",
+    "ROOT",
+    "VENV_BIN",
+    "Server",
+    "run_gunicorn",
+]
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
@@ -159,8 +161,6 @@ def run_gunicorn(env: Mapping[str, str] | None = None, workers: int = 2) -> Iter
     with tempfile.TemporaryDirectory(prefix="calculator-gunicorn-") as tmp:
         log_path = Path(tmp) / "server.log"
         full_env = {
-            **os.environ,
-            "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}",
             "CALCULATOR_HOST": "127.0.0.1",
             "CALCULATOR_PORT": str(port),
             "CALCULATOR_WORKERS": str(workers),
@@ -168,9 +168,7 @@ def run_gunicorn(env: Mapping[str, str] | None = None, workers: int = 2) -> Iter
             **(env or {}),
         }
         with log_path.open("wb") as log:
-            process = subprocess.Popen(
-                GUNICORN_ARGV, cwd=BACKEND_DIR, env=full_env, stdout=log, stderr=subprocess.STDOUT
-            )
+            process = start_gunicorn(full_env, stdout=log, stderr=subprocess.STDOUT)
         server = Server(process, port, log_path)
         try:
             wait_for_http(server.url + "/healthz", process=process)

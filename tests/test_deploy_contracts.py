@@ -37,8 +37,9 @@ from deploy_support import (
     pod_spec,
     selects,
 )
-from nginx_server import run_local, run_nginx
+from nginx_server import run_nginx
 
+import serve
 from servers import GUNICORN_ARGV, run_gunicorn
 
 BACKEND_PORT = 5000
@@ -112,7 +113,7 @@ def test_backend_listens_where_its_manifest_and_image_say() -> None:
 
 def test_frontend_listens_where_its_manifest_and_image_say() -> None:
     """nginx's listen default = containerPort = EXPOSE = the healthcheck's port."""
-    assert run_local.template_defaults()["CALCULATOR_LISTEN_ADDRESS"] == str(FRONTEND_PORT)
+    assert serve.nginx_defaults()["CALCULATOR_LISTEN_ADDRESS"] == str(FRONTEND_PORT)
     deployment = find("Deployment", "frontend")
     assert [port["containerPort"] for port in container(deployment)["ports"]] == [FRONTEND_PORT]
     dockerfile = DOCKERFILES["frontend"]
@@ -156,9 +157,9 @@ def test_node_ports_are_distinct_and_in_the_default_range() -> None:
 
 
 def test_nginx_default_upstream_is_the_backend_service() -> None:
-    """The frontend's default CALCULATOR_BACKEND_HOST:BACKEND_PORT (template table and image ENV)
-    is backend-svc and its port, and compose points the same variables at its backend."""
-    defaults = run_local.template_defaults()
+    """The frontend's default CALCULATOR_BACKEND_HOST:_PORT (the image's ENV) is backend-svc
+    and its port, and compose points the same variables at its backend."""
+    defaults = serve.nginx_defaults()
     image_env = env_values(DOCKERFILES["frontend"])
     service = find("Service", defaults["CALCULATOR_BACKEND_HOST"])
     assert service["spec"]["type"] == "ClusterIP"
@@ -178,17 +179,24 @@ def test_nginx_default_upstream_is_the_backend_service() -> None:
     )
 
 
-def test_frontend_image_sets_every_template_default() -> None:
-    """The image's ENV gives each template variable the default in the template's table
-    (the entrypoint substitutes only variables that are set)."""
-    defaults = run_local.template_defaults()
-    image_env = env_values(DOCKERFILES["frontend"])
-    assert {name: image_env.get(name) for name in defaults} == defaults
+def test_frontend_image_sets_every_template_variable() -> None:
+    """Every ${CALCULATOR_...} in the site templates has a default in the image's ENV (the
+    entrypoint substitutes only variables that are set, and only the app's own)."""
+    used = {
+        name
+        for template in (serve.FRONTEND_DIR / "nginx").glob("*.template")
+        for name in re.findall(r"\$\{?([A-Z][A-Z0-9_]*)", template.read_text())
+    }
+    assert used
+    assert used <= serve.nginx_defaults().keys()
+    assert (
+        env_values(DOCKERFILES["frontend"])["NGINX_ENVSUBST_FILTER"] == "^" + serve.TEMPLATE_PREFIX
+    )
 
 
 def test_frontend_static_root_is_where_the_image_copies_the_ui() -> None:
     """CALCULATOR_STATIC_ROOT's default is the directory the Dockerfile copies index.html into."""
-    static_root = run_local.template_defaults()["CALCULATOR_STATIC_ROOT"]
+    static_root = serve.nginx_defaults()["CALCULATOR_STATIC_ROOT"]
     destinations = {
         source: copy_.destination
         for copy_ in copies(DOCKERFILES["frontend"])
@@ -196,7 +204,7 @@ def test_frontend_static_root_is_where_the_image_copies_the_ui() -> None:
     }
     assert destinations["index.html"] == f"{static_root}/index.html"
     assert destinations["assets/"] == f"{static_root}/assets/"
-    assert destinations["nginx/default.conf.template"].startswith("/etc/nginx/templates/")
+    assert destinations["nginx/default.conf.template"] == "/etc/nginx/templates/"
 
 
 # --- Row: images -----------------------------------------------------------------------
@@ -449,7 +457,7 @@ def test_backend_cmd_is_the_command_the_tests_run() -> None:
     """The Dockerfile's CMD is servers.GUNICORN_ARGV (and `make run`'s), run from WORKDIR."""
     dockerfile = DOCKERFILES["backend"]
     (cmd,) = instructions(dockerfile, "CMD")
-    assert cmd.exec_form() == GUNICORN_ARGV == run_local.GUNICORN_ARGV
+    assert cmd.exec_form() == GUNICORN_ARGV
     assert not instructions(dockerfile, "ENTRYPOINT")
     workdir = instructions(dockerfile, "WORKDIR")[-1].args
     copied = {source: copy_.destination for copy_ in copies(dockerfile) for source in copy_.sources}
@@ -488,7 +496,7 @@ def test_frontend_shutdown_fits_the_grace_period() -> None:
     deployment = find("Deployment", "frontend")
     box = container(deployment)
     pre_stop = box["lifecycle"]["preStop"]["sleep"]["seconds"]
-    read_timeout = run_local.template_defaults()["CALCULATOR_PROXY_READ_TIMEOUT"]
+    read_timeout = serve.nginx_defaults()["CALCULATOR_PROXY_READ_TIMEOUT"]
     assert read_timeout.endswith("s")
     assert pre_stop >= box["readinessProbe"]["periodSeconds"]
     grace = pod_spec(deployment)["terminationGracePeriodSeconds"]

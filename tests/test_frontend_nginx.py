@@ -14,9 +14,10 @@ from pathlib import Path
 
 import pytest
 import requests
-from nginx_server import nginx_binary, rendered_site, run_local, run_nginx
+from nginx_server import nginx_binary, run_nginx
 
-from calculator.errors import TYPE_PREFIX
+import serve
+from calculator.problems import TYPE_PREFIX
 from servers import FRONTEND_DIR, Server, free_port, run_gunicorn
 
 pytestmark = pytest.mark.integration
@@ -422,15 +423,12 @@ def test_upstream_connections_are_kept_alive() -> None:
 def test_nginx_accepts_the_rendered_config(tmp_path: Path) -> None:
     """`nginx -t` accepts the image's defaults rendered into the stand-in main config."""
     nginx = nginx_binary()
-    env = run_local.site_environment(
-        {
-            "CALCULATOR_STATIC_ROOT": str(FRONTEND_DIR),
-            "CALCULATOR_LISTEN_ADDRESS": f"127.0.0.1:{free_port()}",
-        },
-        base={},
-    )
-    env["CALCULATOR_BACKEND_HOST"] = "127.0.0.1"  # backend-svc only resolves inside the cluster
-    argv = run_local.write_nginx_config(tmp_path, env, nginx)
+    env = {
+        "CALCULATOR_STATIC_ROOT": str(FRONTEND_DIR),
+        "CALCULATOR_LISTEN_ADDRESS": f"127.0.0.1:{free_port()}",
+        # backend-svc resolves only inside the cluster
+        "CALCULATOR_BACKEND_HOST": "127.0.0.1",
+    }
+    argv = serve.write_nginx_config(tmp_path, env, nginx)
     result = subprocess.run([*argv, "-t"], check=False, capture_output=True, text=True, timeout=10)
     assert result.returncode == 0, result.stderr
-    assert "upstream calculator_backend" in rendered_site()

@@ -1,7 +1,7 @@
 """Every error becomes an RFC 9457 problem+json response, in this one module.
 
 Engine errors carry a stable `code`; HTTP errors from Werkzeug (404, 405, 413, ...) get
-one too. Nothing reaches the client as HTML or as a stack trace.
+one too, from the table in problems.py. Nothing reaches the client as HTML or as a stack trace.
 """
 
 from __future__ import annotations
@@ -10,42 +10,12 @@ import logging
 from http import HTTPStatus
 from typing import Any
 
-from flask import Flask, Response, g, json, request
+from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
+from . import problems
 from .engine import CalculationError, InputError
 from .limits import MAX_BODY_BYTES
-
-PROBLEM_MIME = "application/problem+json"
-TYPE_PREFIX = "urn:k8s-calculator:problem:"
-
-# Werkzeug status -> stable code for the HTTP-level errors.
-HTTP_CODES = {
-    400: "bad_request",
-    404: "not_found",
-    405: "method_not_allowed",
-    413: "payload_too_large",
-    415: "unsupported_media_type",
-    431: "headers_too_large",
-}
-
-TITLES = {
-    "division_by_zero": "Division by zero",
-    "domain_error": "Undefined result",
-    "result_too_large": "Result too large",
-    "argument_too_large": "Argument too large",
-    "syntax_error": "Syntax error",
-    "invalid_number": "Invalid number",
-    "missing_operand": "Missing operand",
-    "invalid_precision": "Invalid precision",
-    "invalid_json": "Invalid JSON body",
-    "expression_too_long": "Expression too long",
-    "too_deep": "Expression nested too deeply",
-    "too_complex": "Expression too costly",
-    "duplicate_parameter": "Duplicate parameter",
-    "invalid_expression": "Invalid expression",
-    "payload_too_large": "Request body too large",
-}
 
 log = logging.getLogger(__name__)
 
@@ -61,17 +31,8 @@ class ApiError(Exception):
 def problem(status: int, code: str, detail: str, **extra: Any) -> Response:
     """Build a problem+json response."""
     g.problem_code = code  # read by the metrics module
-    body = {
-        "type": TYPE_PREFIX + code,
-        "title": TITLES.get(code) or HTTPStatus(status).phrase,
-        "status": status,
-        "detail": detail,
-        "code": code,
-        "request_id": g.get("request_id"),
-        **extra,
-    }
-    # Compact, like the success responses.
-    return Response(json.dumps(body, separators=(",", ":")), status=status, mimetype=PROBLEM_MIME)
+    body = problems.document(code, detail, g.get("request_id"), status=status, **extra)
+    return Response(problems.dumps(body), status=status, mimetype=problems.MIME)
 
 
 def _from_api_error(error: ApiError) -> Response:
@@ -97,7 +58,7 @@ def _http_detail(status: int) -> str | None:
 
 def _from_http(error: HTTPException) -> Response:
     status = error.code or 500
-    code = HTTP_CODES.get(status, HTTPStatus(status).phrase.lower().replace(" ", "_"))
+    code = problems.code_for_status(status)
     detail = _http_detail(status) or error.description or HTTPStatus(status).phrase
     response = problem(status, code, detail)
     if isinstance(error, MethodNotAllowed) and error.valid_methods:

@@ -6,7 +6,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from calculator import create_app
+from calculator.app import create_app
 
 
 @pytest.fixture

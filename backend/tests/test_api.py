@@ -9,7 +9,8 @@ from fractions import Fraction
 import pytest
 from flask.testing import FlaskClient
 
-from calculator import __version__, create_app
+from calculator import __version__
+from calculator.app import create_app
 from calculator.engine import OPERATIONS
 
 BINARY_CASES = {

@@ -11,8 +11,7 @@ from typing import Any
 
 import pytest
 
-from calculator import errors, requestlog
-from calculator.lifecycle import DRAIN_FILE_ENV
+from calculator import requestlog
 
 pytestmark = pytest.mark.integration
 
@@ -107,22 +106,6 @@ def test_invalid_values_stop_start_up(
     """An invalid value is an error that names the variable, never a silent default."""
     with pytest.raises(ValueError, match=name):
         load_config(monkeypatch, **{name: value})
-
-
-def test_drain_marker_variable_matches_the_app(monkeypatch: pytest.MonkeyPatch) -> None:
-    """gunicorn and the app agree on the variable naming the drain marker."""
-    assert load_config(monkeypatch)["DRAIN_FILE_ENV"] == DRAIN_FILE_ENV
-
-
-def test_protocol_error_codes_match_the_app(monkeypatch: pytest.MonkeyPatch) -> None:
-    """An HTTP status both gunicorn and the app can answer has the same code from either,
-    and both build the problem type from the same prefix."""
-    config = load_config(monkeypatch)
-    gunicorn_codes: dict[int, str] = config["_PROTOCOL_ERROR_CODES"]
-    shared = gunicorn_codes.keys() & errors.HTTP_CODES.keys()
-    assert shared >= {400, 431}
-    assert {s: gunicorn_codes[s] for s in shared} == {s: errors.HTTP_CODES[s] for s in shared}
-    assert config["PROBLEM_TYPE_PREFIX"] == errors.TYPE_PREFIX
 
 
 def _record(exc_info: bool) -> logging.LogRecord:

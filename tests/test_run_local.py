@@ -1,5 +1,6 @@
-"""`make run` (frontend/run_local.py): both servers up, Ctrl-C stops everything it started,
-a dying child takes the other down, and the no-nginx fallback serves the same UI."""
+"""`make run` (tools/run_local.py): both servers up, Ctrl-C stops everything it started and
+frees its ports at once, a dying child takes the other down, and the no-nginx fallback
+serves the same UI and API."""
 
 from __future__ import annotations
 
@@ -19,11 +20,12 @@ import pytest
 import requests
 from nginx_server import nginx_binary
 
+from calculator import problems
 from servers import ROOT, free_port, wait_for_http
 
 pytestmark = pytest.mark.integration
 
-RUN_LOCAL = ROOT / "frontend" / "run_local.py"
+RUN_LOCAL = ROOT / "tools" / "run_local.py"
 
 
 @dataclass
@@ -159,32 +161,58 @@ def test_a_dying_nginx_stops_everything(tmp_path: Path) -> None:
     assert not listening(run.ui_port)  # nginx's orphaned workers are gone too
 
 
+def test_restart_right_after_ctrl_c(tmp_path: Path) -> None:
+    """Ctrl-C, then `make run` again at once on the same ports, starts: connections the
+    servers closed (now in TIME_WAIT) do not make a port look busy."""
+    nginx_binary()
+    with local_run(tmp_path) as run:
+        for url in (run.ui + "/", f"http://127.0.0.1:{run.api_port}/healthz"):
+            # The server closes first, so its side of the connection waits in TIME_WAIT.
+            assert requests.get(url, headers={"Connection": "close"}, timeout=5).ok
+        run.process.send_signal(signal.SIGINT)
+        assert run.process.wait(timeout=30) == 0
+    again = subprocess.Popen(
+        [sys.executable, RUN_LOCAL, "--ui-port", str(run.ui_port), "--api-port", str(run.api_port)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        wait_for_http(run.ui + "/healthz", timeout=30, process=again)
+    finally:
+        again.send_signal(signal.SIGINT)
+        output = again.communicate(timeout=30)[0].decode()
+    assert "in use" not in output
+    assert again.returncode == 0, output
+
+
 def test_without_nginx_the_fallback_serves_the_same_ui(tmp_path: Path) -> None:
-    """With no nginx found, run_local.py prints how to install it and serves the UI with
-    its fallback: same security headers, /api/ proxied, /healthz, nothing else exposed,
-    and its own errors as problem+json."""
+    """With no nginx found, run_local.py says how to install it and serves the UI with its
+    fallback: the page and its assets, /api/ passed to the backend with the backend's
+    headers, /healthz, nothing else, and its own errors as nginx's problem documents."""
     code = (
-        "import sys; sys.path.insert(0, 'frontend'); import run_local; "
-        "run_local.NGINX_CANDIDATES = (); sys.exit(run_local.main(sys.argv[1:]))"
+        "import sys; sys.path.insert(0, 'tools'); import serve; serve.NGINX_CANDIDATES = (); "
+        "import run_local; sys.exit(run_local.main(sys.argv[1:]))"
     )
     with local_run(tmp_path, code=code) as run:
         output = run.output()
         assert "sudo apt-get install nginx" in output
         assert "brew install nginx" in output
-        page = requests.get(run.ui + "/", timeout=5)
+        assert "nginx pid" not in output
+        page = requests.get(run.ui + "/?q=1%2B1", timeout=5)
         assert page.status_code == 200
-        assert "script-src 'self'" in page.headers["Content-Security-Policy"]
-        assert page.headers["Cache-Control"] == "no-cache"
+        assert "<html" in page.text
         script = requests.get(run.ui + "/assets/js/app.js", timeout=5)
         assert "javascript" in script.headers["Content-Type"]
         answer = requests.post(run.ui + "/api/v1/evaluate", json={"expression": "1/0"}, timeout=5)
         assert answer.status_code == 422
         assert answer.json()["code"] == "division_by_zero"
         assert answer.headers["X-Served-By"]
-        for path in ("/run_local.py", "/assets/", "/assets/nowhere.js"):
+        assert answer.headers["X-Request-ID"] == answer.json()["request_id"]
+        for path in ("/run_local.py", "/Dockerfile", "/assets/", "/assets/nowhere.js"):
             missing = requests.get(run.ui + path, timeout=5)  # no listing, no HTML page
             assert missing.status_code == 404, path
-            assert missing.headers["Content-Type"] == "application/problem+json", path
+            assert missing.headers["Content-Type"] == problems.MIME, path
             assert missing.json()["code"] == "not_found", path
         run.process.send_signal(signal.SIGINT)
         assert run.process.wait(timeout=30) == 0
@@ -212,11 +240,10 @@ def test_busy_port_is_reported(busy_option: str) -> None:
         )
     assert result.returncode == 1
     assert f"port {port} is in use" in result.stdout
-    python = Path(sys.executable)
-    shown = python.relative_to(ROOT) if python.is_relative_to(ROOT) else python
-    match = re.search(
-        rf"^    {re.escape(str(shown))} frontend/run_local.py (.+)$", result.stdout, re.M
-    )
+    shown = os.path.relpath(sys.executable, ROOT)
+    if shown.startswith(".."):
+        shown = sys.executable
+    match = re.search(rf"^    {re.escape(shown)} tools/run_local.py (.+)$", result.stdout, re.M)
     assert match, result.stdout
     options = match.group(1).split()
     assert options[options.index(other) + 1] == str(other_port)
