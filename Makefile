@@ -13,14 +13,14 @@ help: ## List the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-7s %s\n", $$1, $$2}'
 
 $(STAMP): backend/requirements.txt requirements-dev.txt
-	$(PYTHON) -m venv $(VENV)
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@
 
 # checkov lives in its own venv (.venv/policy): its pins conflict with pytest's.
 # Only the tests need it, so `make run` does not wait for it.
 $(POLICY): requirements-policy.txt | $(STAMP)
-	$(PYTHON) -m venv $(VENV)/policy
+	test -x $(VENV)/policy/bin/python || $(PYTHON) -m venv $(VENV)/policy
 	$(VENV)/policy/bin/pip install --quiet -r requirements-policy.txt
 	touch $@
 
