@@ -98,11 +98,16 @@ def operations() -> ResponseReturnValue:
             }
             for name, (operands, _) in engine.OPERATIONS.items()
         ],
-        operators=["+", "-", "*", "/", "%", "^", "!", "√", "(", ")"],
+        operators=["+", "-", "*", "/", "%", "^", "!", "√", "(", ")", *engine.KEYWORDS],
         aliases=engine.ALIASES,
         functions=[
-            {"name": name, "arguments": list(range(low, high + 1))}
-            for name, (low, high) in engine.FUNCTIONS.items()
+            {
+                "name": function.name,
+                "arguments": list(range(function.arity[0], function.arity[1] + 1)),
+                "symbol": function.symbol,
+                "summary": function.summary,
+            }
+            for function in engine.FUNCTIONS.values()
         ],
         constants=sorted(engine.CONSTANTS),
         precision={

@@ -51,7 +51,12 @@ EXPRESSION = {
     "type": "string",
     "format": "calculator-expression",
     "maxLength": limits.MAX_EXPRESSION_CHARS,
-    "examples": ["2*(3+4)^2"],
+    "description": "Operators + - * / ^ ! √, postfix % (percent), % and mod (floored "
+    "modulo), implicit multiplication (2pi, 2(3)), postfix deg; functions "
+    + ", ".join(f"{f.name}({', '.join('xyz'[: f.arity[1]])})" for f in engine.FUNCTIONS.values())
+    + "; constants "
+    + ", ".join(engine.CONSTANTS),
+    "examples": ["2*(3+4)^2", "2pi", "sin(30deg)", "50% * 80"],
 }
 
 

@@ -1,97 +1,60 @@
-"""Walks an expression tree at a working precision, exactly wherever the maths allows."""
+"""Walks an expression tree: exact rational arithmetic wherever the maths allows, FLINT
+ball arithmetic (rigorous enclosures) at a given working precision elsewhere."""
 
 from __future__ import annotations
 
 import math
-import operator
 from collections.abc import Callable
 from fractions import Fraction
-from functools import lru_cache
+
+from flint import arb, fmpq
 
 from ..limits import MAX_DIGITS
-from . import arithmetic, transcendental
-from .errors import (
-    InsufficientPrecisionError,
-    MathError,
-    division_by_zero,
-    domain_error,
-    too_large,
-)
-from .numbers import Num
-from .tree import Chain, Constant, Factorial, Negate, Node, Number, Power
+from . import arithmetic
+from .errors import MathError, division_by_zero, domain_error, too_large
+from .functions import CONSTANTS, FUNCTIONS, MAX_ROOT_DEGREE, turns
+from .jumps import Jumps, Undecided, Value, ends
+from .numbers import MAX_BITS
+from .tree import Call, Chain, Constant, Degrees, Factorial, Negate, Node, Number, Power
 
-BINARY: dict[str, Callable[[Fraction, Fraction], Fraction]] = {
+EXACT: dict[str, Callable[[Fraction, Fraction], Fraction]] = {
     "+": arithmetic.add,
     "-": arithmetic.subtract,
     "*": arithmetic.multiply,
     "/": arithmetic.divide,
-    "%": arithmetic.modulo,
 }
-
-# The same operators on approximate values: no exact-size limits (approx() limits them
-# by magnitude instead). Floored modulo needs snapping and is handled in binary().
-APPROXIMATE: dict[str, Callable[[Fraction, Fraction], Fraction]] = {
-    "+": operator.add,
-    "-": operator.sub,
-    "*": operator.mul,
-    "/": operator.truediv,
+BALL: dict[str, Callable[[arb, arb], arb]] = {
+    "+": arb.__add__,
+    "-": arb.__sub__,
+    "*": arb.__mul__,
+    "/": arb.__truediv__,
 }
-
-# Digits of each working precision spent on rounding noise rather than on the answer.
-GUARD_DIGITS = 10
-
-
-def _integer(num: Num, what: str) -> int:
-    if not num.exact or num.value.denominator != 1:
-        raise domain_error(f"{what} must be an integer")
-    return int(num.value)
-
-
-# A prime modulus for a cheap test of x == base**k before computing base**k.
-_MODULUS = 2**61 - 1
-
-
-@lru_cache(maxsize=256)
-def _exact_log(x: Fraction, base: Fraction) -> Fraction | None:
-    """k when x == base**k for an integer k, else None."""
-    base_log = transcendental.log10_estimate(base)
-    if base_log == 0:
-        return None
-    estimate = round(transcendental.log10_estimate(x) / base_log)
-    power = base if estimate >= 0 else 1 / base
-    k = abs(estimate)
-    if (
-        pow(power.numerator, k, _MODULUS) != abs(x.numerator) % _MODULUS
-        or pow(power.denominator, k, _MODULUS) != x.denominator % _MODULUS
-        or (x < 0) != (power < 0 and k % 2 == 1)
-    ):
-        return None
-    try:
-        if arithmetic.integer_power(base, estimate) == x:
-            return Fraction(estimate)
-    except MathError:
-        pass
-    return None
-
 
 # Work allowed for one evaluation (all its precision attempts together), in units of
-# about 25 ns of CPU here, so roughly 30 ms. Counted as the work is done,
+# about 25 ns of CPU here, so roughly 45 ms. Counted as the work is done,
 # deterministically, so a request is refused for what it asks, never for how busy the
 # machine is. `make bench` measures what the budget buys.
-WORK_BUDGET = 1_200_000
-CALL_OVERHEAD = 5_000
-# Relative cost of each irrational function per (working digits)**2, as measured.
-FUNCTION_WEIGHTS = {"power": 2.0, "sqrt": 0.2, "pi": 0.2, "e": 0.2}
-# Rounding an approximate value back to the working digits (and the Fraction
-# arithmetic that made it) costs about 1 ms near 10^10000, where numerator and
-# denominator together have ~66,000 bits, and next to nothing for ordinary values: each
-# bit beyond FREE_BITS is charged one unit.
-FREE_BITS = 2_048
+WORK_BUDGET = 1_800_000
+CALL_OVERHEAD = 200
+# A function of cost 1.0 (exp, ln, sin) at b working bits costs about b*b/BITS_SQUARED
+# units (5 ms at 40,000 bits): measured 2-5 ms there with warm caches, 0.5-1 ms at
+# 20,000, microseconds below 1,000.
+BITS_SQUARED_PER_UNIT = 8_000
 # Exact arithmetic, charged after each step (one step costs at most a few ms): as
 # measured, a sum of 33,000-bit integers costs about 1 us, reducing a fraction whose
 # numerator and denominator both have 33,000 bits about 2 ms (the gcd).
 BITS_PER_UNIT = 20
-GCD_BITS_PER_UNIT = 13_000
+GCD_BITS_PER_UNIT = 9_000
+# Turning a Fraction into a FLINT number: about 1.6 ms for 66,000 bits.
+CONVERSION_BITS_SQUARED_PER_UNIT = 70_000
+# Approximate values are limited by magnitude, within 2^±MAX_BITS (10^±10,000).
+MAX_EXPONENT_BITS = MAX_BITS
+
+
+def _size(x: arb) -> int:
+    """The binary exponent of an exact ball value (its midpoint or radius); 0 for 0."""
+    mantissa, exponent = x.man_exp()
+    return int(exponent) + int(mantissa).bit_length() if mantissa != 0 else 0
 
 
 class WorkBudget:
@@ -105,96 +68,32 @@ class WorkBudget:
         if self.spent > WORK_BUDGET:
             raise MathError(
                 "The expression needs more computation than one request may use "
-                "(too many irrational functions, or irrational values near the size "
-                "limit, at this precision)",
+                "(too many irrational functions, or values near the size limit, at this "
+                "precision)",
                 code="too_complex",
             )
 
 
 class Evaluator:
-    """Evaluates trees; irrational steps are approximated to `digits` significant digits."""
+    """Evaluates trees at `bits` of working precision (FLINT's context is set by the
+    caller). Exact results are cached by node across precision attempts."""
 
     def __init__(
         self,
-        digits: int,
-        budget: WorkBudget | None = None,
-        exact: dict[int, Num] | None = None,
+        bits: int,
+        budget: WorkBudget,
+        exact: dict[Node, Fraction],
+        conversions: dict[Fraction, fmpq],
+        at_cap: bool,
     ) -> None:
-        self.digits = digits
-        self.budget = WorkBudget() if budget is None else budget
-        # Exact results by node, kept across precision attempts: they do not change.
-        self.exact = {} if exact is None else exact
-        self.memo: dict[tuple[str, Fraction, Fraction, int], Fraction] = {}
+        self.bits = bits
+        self.budget = budget
+        self.exact = exact
+        self.conversions = conversions
+        self.jumps = Jumps(at_cap)
+        self.memo: dict[Call, Value] = {}
 
-    def approx(self, value: Fraction) -> Fraction:
-        """An approximate value rounded to the working digits. Its size is limited by
-        magnitude (at most MAX_DIGITS digits before or after the point), not by the
-        digits of an exact fraction, so e^300 or pi*1e-9975 are fine; the cost of
-        handling a large one is charged to the work budget."""
-        size = value.numerator.bit_length() + value.denominator.bit_length()
-        if size > FREE_BITS:
-            self.budget.charge(size - FREE_BITS)
-        rounded = transcendental.to_decimal(value, self.digits)
-        if not rounded.is_zero() and abs(rounded.adjusted()) > MAX_DIGITS:
-            raise too_large(f"A result is beyond 10^±{MAX_DIGITS:,}")
-        return Fraction(rounded)
-
-    def snap(
-        self, num: Num, step: Fraction = Fraction(1), offset: Fraction = Fraction(0)
-    ) -> Fraction:
-        """An approximate value within rounding noise of offset + k*step is that point.
-
-        Functions that jump (floor, round, !, %, the edges of sqrt, ln and division) must
-        not decide on noise: floor(sqrt(2)^2) is 2 even when the approximation of
-        sqrt(2)^2 lands just below 2."""
-        if num.exact:
-            return num.value
-        nearest = round((num.value - offset) / step) * step + offset
-        noise = max(abs(num.value), Fraction(1)) / 10 ** (self.digits - GUARD_DIGITS)
-        return nearest if abs(num.value - nearest) <= noise else num.value
-
-    def irrational(
-        self, name: str, x: Fraction, digits: int | None = None, y: Fraction = Fraction(0)
-    ) -> Fraction:
-        """Call a transcendental function, charging its cost once per distinct argument."""
-        digits = self.digits if digits is None else digits
-        key = (name, x, y, digits)
-        if key not in self.memo:
-            weight = FUNCTION_WEIGHTS.get(name, 1.0)
-            self.budget.charge(weight * digits * digits + CALL_OVERHEAD)
-            function = getattr(transcendental, name)
-            args = (x, y, digits) if name == "power" else (x, digits)
-            self.memo[key] = self.approx(function(*args))
-        return self.memo[key]
-
-    def eval(self, node: Node) -> Num:
-        cached = self.exact.get(id(node))
-        if cached is not None:
-            return cached
-        result = self._eval(node)
-        if result.exact:
-            self.exact[id(node)] = result
-        return result
-
-    def _eval(self, node: Node) -> Num:
-        if isinstance(node, Number):
-            return Num(node.value)
-        if isinstance(node, Constant):
-            return Num(self.irrational(node.name, Fraction(0)), exact=False)
-        if isinstance(node, Negate):
-            operand = self.eval(node.operand)
-            return Num(-operand.value, operand.exact)
-        if isinstance(node, Chain):
-            total = self.eval(node.first)
-            for op, operand_node, _ in node.rest:
-                total = self.binary(op, total, self.eval(operand_node))
-            return total
-        if isinstance(node, Power):
-            return self.power(self.eval(node.base), self.eval(node.exponent))
-        if isinstance(node, Factorial):
-            operand = self.eval(node.operand)
-            return Num(arithmetic.factorial(self.snap(operand)), operand.exact)
-        return self.call(node.name, [self.eval(arg) for arg in node.args])
+    # --- helpers used by the function table ----------------------------------------------
 
     def charge_exact(self, value: Fraction) -> Fraction:
         """Charge an exact result by its size: linear in its bits, plus the gcd that
@@ -205,103 +104,172 @@ class Evaluator:
         )
         return value
 
-    def binary(self, op: str, left: Num, right: Num) -> Num:
-        if left.exact and right.exact:
-            return Num(self.charge_exact(BINARY[op](left.value, right.value)))
-        a, b = left.value, right.value
-        if op in "/%":
-            b = self.snap(right)
-            if b == 0:
-                raise division_by_zero(
-                    "Division by zero is undefined" if op == "/" else "Modulo by zero is undefined"
-                )
-        # Plain Fraction arithmetic on values already rounded to the working digits (the
-        # exact side at most MAX_DIGITS digits), rounded back to the working digits.
-        if op == "%":
-            value = a - b * math.floor(self.snap(Num(a / b, exact=False)))
-        else:
-            value = APPROXIMATE[op](a, b)
-        return Num(self.approx(value), exact=False)
+    def charge_call(self, cost: float) -> None:
+        self.budget.charge(cost * self.bits * self.bits / BITS_SQUARED_PER_UNIT + CALL_OVERHEAD)
 
-    def power(self, base: Num, exponent: Num) -> Num:
-        exact = base.exact and exponent.exact
-        b, x = self.snap(base), self.snap(exponent)
-        if x.denominator == 1 and exact:
-            return Num(arithmetic.integer_power(b, int(x)))
-        if b == 0:
-            if x < 0:
+    def ball(self, x: Value) -> arb:
+        """x as a ball at the working precision."""
+        if not isinstance(x, Fraction):
+            return x
+        converted = self.conversions.get(x)
+        if converted is None:
+            bits = x.numerator.bit_length() + x.denominator.bit_length()
+            self.budget.charge(bits * bits / CONVERSION_BITS_SQUARED_PER_UNIT)
+            converted = self.conversions[x] = fmpq(x.numerator, x.denominator)
+        return arb(converted)
+
+    def check(self, x: arb) -> arb:
+        """An approximate value within 10^±10,000 (an enclosure of 0 may be smaller).
+        An enclosure too wide to say is retried at a higher precision."""
+        if not x.is_finite() or _size(x.rad()) > MAX_EXPONENT_BITS:
+            if not self.jumps.at_cap:
+                raise Undecided
+            raise too_large(f"A result is beyond 10^±{MAX_DIGITS:,}")
+        size = _size(x.mid())
+        if size > MAX_EXPONENT_BITS or (size < -MAX_EXPONENT_BITS and not x.contains(0)):
+            raise too_large(f"A result is beyond 10^±{MAX_DIGITS:,}")
+        return x
+
+    def assumed(self, value: Fraction) -> arb:
+        """A value taken by the cap rule: exact digits, but not a proven result."""
+        self.jumps.assumed = True
+        return arb(fmpq(value.numerator, value.denominator))
+
+    # --- the tree ---------------------------------------------------------------------
+
+    def eval(self, node: Node) -> Value:
+        cached = self.exact.get(node)
+        if cached is not None:
+            return cached
+        result = self._eval(node)
+        if isinstance(result, Fraction):
+            self.exact[node] = result
+        return result
+
+    def _eval(self, node: Node) -> Value:
+        if isinstance(node, Number):
+            return node.value
+        if isinstance(node, Constant):
+            self.budget.charge(CALL_OVERHEAD)
+            return CONSTANTS[node.name][0]()
+        if isinstance(node, Negate):
+            return -self.eval(node.operand)
+        if isinstance(node, Chain):
+            total = self.eval(node.first)
+            for op, operand_node in node.rest:
+                total = self.binary(op, total, self.eval(operand_node))
+            return total
+        if isinstance(node, Power):
+            return self.power(self.eval(node.base), self.eval(node.exponent))
+        if isinstance(node, Factorial):
+            return self.factorial(self.eval(node.operand))
+        if isinstance(node, Degrees):
+            return self.binary("*", self.eval(node.operand), arb.pi() / 180)
+        return self.call(node)
+
+    def binary(self, op: str, a: Value, b: Value) -> Value:
+        if op in "/%" and self.jumps.sign(b, "whether the divisor is 0") == 0:
+            raise division_by_zero(
+                "Division by zero is undefined" if op == "/" else "Modulo by zero is undefined"
+            )
+        if op == "%":  # floored: the result has the sign of b, so -7 % 3 is 2
+            quotient, proven = self.jumps.step(
+                self.binary("/", a, b),
+                lambda v: Fraction(math.floor(v)),
+                lambda m: Fraction(round(m)),
+                "the quotient of %",
+            )
+            if not proven:
+                self.jumps.assumed = True
+            return self.binary("-", a, self.binary("*", b, quotient))
+        if isinstance(a, Fraction) and isinstance(b, Fraction):
+            return self.charge_exact(EXACT[op](a, b))
+        if (isinstance(a, Fraction) and a == 0 and op in "*/") or (
+            isinstance(b, Fraction) and b == 0 and op == "*"
+        ):
+            return Fraction(0)  # 0 times or over any number (the divisor is not 0)
+        self.budget.charge(self.bits / 64)
+        return self.check(BALL[op](self.ball(a), self.ball(b)))
+
+    def factorial(self, x: Value) -> Value:
+        n = self.jumps.integer(x, "whether the factorial's operand is an integer")
+        if n is None or n < 0:
+            raise domain_error("Factorial is defined for non-negative integers only")
+        value = arithmetic.factorial(Fraction(n))
+        # Of an approximate operand, the factorial holds by the cap rule only.
+        return value if isinstance(x, Fraction) else self.assumed(value)
+
+    def power(self, base: Value, exponent: Value) -> Value:
+        if isinstance(exponent, Fraction) and exponent.denominator == 1:
+            return self.integer_power(base, int(exponent))
+        sign = self.jumps.sign(base, "the sign of the base")
+        if sign == 0:
+            exponent_sign = self.jumps.sign(exponent, "the sign of the exponent")
+            if exponent_sign < 0:
                 raise division_by_zero("0 raised to a negative power is undefined")
-            return Num(Fraction(int(x == 0)), exact)
-        if x.denominator == 1:
-            # An approximate base: its exact power would carry every digit of the
-            # approximation (e^300 has 11,400); compute it at the working precision.
-            return Num(self.irrational("power", b, y=x), exact=False)
-        sign = 1
-        if b < 0:
-            if not exponent.exact or x.denominator % 2 == 0:
+            value = Fraction(int(exponent_sign == 0))
+            exact = isinstance(base, Fraction) and not self.jumps.assumed
+            return value if exact else self.assumed(value)
+        if sign < 0:
+            if not isinstance(exponent, Fraction):
+                # Only an integer exponent gives a real power of a negative base.
+                n = self.jumps.integer(exponent, "whether the exponent is an integer")
+                if n is None:
+                    raise domain_error(
+                        "A negative number raised to a fractional power is not a real number"
+                    )
+                return self.integer_power(base, n)
+            if exponent.denominator % 2 == 0:
                 raise domain_error(
                     "A negative number raised to a fractional power is not a real number"
                 )
-            sign = -1 if x.numerator % 2 else 1
-        magnitude = abs(b)
-        if exponent.exact and base.exact and x.denominator <= 1_000:
-            root = arithmetic.rational_root(magnitude, x.denominator)
+        magnitude = abs(base)
+        if (
+            isinstance(magnitude, Fraction)
+            and isinstance(exponent, Fraction)
+            and exponent.denominator <= MAX_ROOT_DEGREE
+        ):
+            root = arithmetic.rational_root(magnitude, exponent.denominator)
             if root is not None:
-                return Num(sign * arithmetic.integer_power(root, x.numerator))
-        return Num(sign * self.irrational("power", magnitude, y=x), exact=False)
+                value = self.charge_exact(arithmetic.integer_power(root, exponent.numerator))
+                return value if sign > 0 or exponent.numerator % 2 == 0 else -value
+        self.bound_power(magnitude, exponent)
+        self.charge_call(1.5)
+        value = self.check(self.ball(magnitude) ** self.ball(exponent))
+        odd = isinstance(exponent, Fraction) and exponent.numerator % 2 == 1
+        return -value if sign < 0 and odd else value
 
-    def call(self, name: str, args: list[Num]) -> Num:
-        x = args[0].value
-        exact = all(arg.exact for arg in args)
-        if name == "abs":
-            return Num(abs(x), exact)
-        if name == "floor":
-            return Num(Fraction(math.floor(self.snap(args[0]))), exact)
-        if name == "ceil":
-            return Num(Fraction(math.ceil(self.snap(args[0]))), exact)
-        if name == "round":
-            places = _integer(args[1], "round()'s number of places") if len(args) > 1 else 0
-            if abs(places) > MAX_DIGITS:  # before 10**places, which would take minutes
-                raise too_large(f"round() places must be within ±{MAX_DIGITS:,}")
-            unit = Fraction(1, 10**places) if places >= 0 else Fraction(10**-places)
-            x = self.snap(args[0], unit, unit / 2)  # halves are where round() jumps
-            return Num(arithmetic.round_half_away(x, places), exact)
-        if name == "sqrt":
-            x = self.snap(args[0])
-            if x == 0:
-                return Num(Fraction(0), exact)
-            if x < 0:
-                raise domain_error("sqrt(x) is defined for x >= 0 only")
-            root = arithmetic.rational_root(x, 2) if exact else None
-            if root is not None:
-                return Num(root)
-            return Num(self.irrational("sqrt", x), exact=False)
-        if name in ("ln", "log"):
-            return self.logarithm(name, args)
-        if exact and x == 0 and name in ("exp", "sin", "cos", "tan"):
-            return Num(Fraction(int(name in ("exp", "cos"))))
-        return Num(self.irrational(name, x), exact=False)
+    def integer_power(self, base: Value, n: int) -> Value:
+        if isinstance(base, Fraction):
+            return self.charge_exact(arithmetic.integer_power(base, n))
+        if n < 0 and self.jumps.sign(base, "the sign of the base") == 0:
+            raise division_by_zero("0 raised to a negative power is undefined")
+        self.bound_power(base, Fraction(n))
+        self.charge_call(0.2)
+        return self.check(base**n)
 
-    def logarithm(self, name: str, args: list[Num]) -> Num:
-        x = self.snap(args[0])
-        if x <= 0:
-            raise domain_error(f"{name}(x) is defined for x > 0 only")
-        if name == "ln":
-            if args[0].exact and x == 1:
-                return Num(Fraction(0))
-            return Num(self.irrational("ln", x), exact=False)
-        base = self.snap(args[1]) if len(args) > 1 else Fraction(10)
-        if base <= 0 or base == 1:
-            raise domain_error("log(x, base) needs a base > 0 other than 1")
-        if all(arg.exact for arg in args):
-            exact_value = _exact_log(x, base)
-            if exact_value is not None:
-                return Num(exact_value)
-        if base == 10:
-            return Num(self.irrational("log10", x), exact=False)
-        work = self.digits + 5
-        base_log = self.irrational("ln", base, work)
-        if base_log == 0:  # a base within rounding noise of 1: more digits may tell
-            raise InsufficientPrecisionError("log(x, base) needs a base other than 1")
-        quotient = self.irrational("ln", x, work) / base_log
-        return Num(self.approx(quotient), exact=False)
+    def bound_power(self, base: Value, exponent: Value) -> None:
+        """Refuse before computing a power far beyond 10^±10,000."""
+        low, high = ends(abs(base))
+        size = max(abs(low), abs(high))
+        if size == 0:
+            return
+        e_low, e_high = ends(exponent)
+        log_size = math.log2(size.numerator) - math.log2(size.denominator)
+        if max(abs(e_low), abs(e_high)) * abs(log_size) > 2 * MAX_EXPONENT_BITS + 64:
+            raise too_large(f"The power is beyond {MAX_DIGITS:,} digits")
+
+    def call(self, node: Call) -> Value:
+        function = FUNCTIONS[node.name]
+        (argument,) = node.args[:1]
+        if node.name in ("sin", "cos", "tan") and isinstance(argument, Degrees):
+            degrees = self.eval(argument.operand)
+            if isinstance(degrees, Fraction):
+                self.charge_call(function.cost)
+                return turns(self, node.name, degrees / 180)
+        if node in self.memo:  # the same call typed again
+            return self.memo[node]
+        args = [self.eval(arg) for arg in node.args]
+        self.charge_call(function.cost)
+        result = self.memo[node] = function.implementation(self, args)
+        return result

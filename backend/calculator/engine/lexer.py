@@ -48,7 +48,9 @@ def tokenize(expression: str) -> list[Token]:
         text = match.group()
         if kind == "number" and match.end() < len(expression):
             follower = expression[match.end()]
-            if follower in "eE" or follower == ".":
+            if follower == "." or (
+                follower in "eE" and expression[match.end() + 1 : match.end() + 2].isdigit()
+            ):
                 raise syntax_error(f"Malformed number '{text}{follower}'", index + 1)
         if kind != "space":
             tokens.append(Token(kind, ALIASES.get(text, text), index + 1))

@@ -1,15 +1,22 @@
 """Recursive-descent parser for calculator expressions.
 
-Grammar, loosest binding first:
+Grammar, loosest binding first (mathjs is the reference):
 
     expression := term (("+" | "-") term)*
-    term       := unary (("*" | "/" | "%") unary)*
+    term       := unary ((("*" | "/" | "%" | "mod") unary) | implicit)*
+    implicit   := power                        when it starts with a name, "(" or "√":
+                                               2pi, 2(3), (1+2)(3+4), 2sqrt(2), 3e
     unary      := ("-" | "+") unary | power
     power      := root ("^" unary)?             right-associative; -2^2 is -(2^2)
     root       := "√" root | postfix            √x is sqrt(x): √4^2 is (√4)^2
-    postfix    := primary "!"*
+    postfix    := primary ("!" | "%" | "deg")*  "%" here is percent (50% is 0.5)
     primary    := NUMBER | CONSTANT | FUNCTION "(" expression ("," expression)* ")"
                 | "(" expression ")"
+
+Implicit multiplication has the precedence of "*" (left to right), as in mathjs: 1/2pi
+is (1/2)*pi, and 2pi^2 is 2*(pi^2). A "%" is percent when what follows cannot start an
+operand (the end, ")", ",", an operator); otherwise it is modulo, like "mod": 50%+1 is
+1.5, 7 % 3 is 1, 10 % -3 is 0.1-3 (write 10 mod -3 for the modulo).
 
 Our own parser over numbers (never eval, never a Python AST) so that the language is
 exactly this grammar and every construct is bounded: nesting depth is counted, and
@@ -18,27 +25,19 @@ left-associative runs are loops rather than recursion.
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 from ..limits import MAX_DEPTH, MAX_EXPRESSION_CHARS
 from .errors import InputError, syntax_error
+from .functions import CONSTANTS, FUNCTIONS
 from .lexer import Token, tokenize
 from .numbers import parse_literal
-from .tree import Call, Chain, Constant, Factorial, Negate, Node, Number, Power
+from .tree import Call, Chain, Constant, Degrees, Factorial, Negate, Node, Number, Power
 
-CONSTANTS = frozenset({"pi", "e"})
-# name -> (minimum, maximum) number of arguments
-FUNCTIONS: dict[str, tuple[int, int]] = {
-    "sqrt": (1, 1),
-    "abs": (1, 1),
-    "round": (1, 2),
-    "floor": (1, 1),
-    "ceil": (1, 1),
-    "ln": (1, 1),
-    "log": (1, 2),
-    "exp": (1, 1),
-    "sin": (1, 1),
-    "cos": (1, 1),
-    "tan": (1, 1),
-}
+# Words that are operators: binary modulo and the postfix unit of angles.
+MODULO_WORD = "mod"
+DEGREES_WORD = "deg"
+KEYWORDS = (MODULO_WORD, DEGREES_WORD)
 
 
 def _describe(token: Token) -> str:
@@ -90,9 +89,7 @@ class Parser:
         if token.kind != "end":
             hint = ""
             if token.kind == "number":
-                hint = " (an operator is missing between two numbers)"
-            elif token.kind == "name" or token.text in ("(", "√"):
-                hint = " (multiplication needs an explicit '*', as in 2*(3))"
+                hint = " (an operator is missing before this number)"
             elif token.text == ")":
                 hint = " (it closes no '(')"
             raise syntax_error(
@@ -102,20 +99,35 @@ class Parser:
             )
         return node
 
-    def chain(self, operators: str, operand: str) -> Node:
-        first = self.term() if operand == "term" else self.unary()
-        rest: list[tuple[str, Node, int]] = []
-        while self.current.kind == "op" and self.current.text in operators:
-            op = self.advance()
-            node = self.term() if operand == "term" else self.unary()
-            rest.append((op.text, node, op.position))
-        return Chain(first, tuple(rest)) if rest else first
+    def starts_operand(self, token: Token) -> bool:
+        """Whether the token can begin an operand of an implicit multiplication."""
+        if token.kind == "name":
+            return token.text.lower() not in KEYWORDS
+        return token.kind == "op" and token.text in ("(", "√")
 
     def expression(self) -> Node:
-        return self.chain("+-", "term")
+        first = self.term()
+        rest: list[tuple[str, Node]] = []
+        while self.current.kind == "op" and self.current.text in "+-":
+            op = self.advance()
+            rest.append((op.text, self.term()))
+        return Chain(first, tuple(rest)) if rest else first
 
     def term(self) -> Node:
-        return self.chain("*/%", "unary")
+        first = self.unary()
+        rest: list[tuple[str, Node]] = []
+        while True:
+            token = self.current
+            if token.kind == "op" and token.text in "*/%":
+                self.advance()
+                rest.append((token.text, self.unary()))
+            elif token.kind == "name" and token.text.lower() == MODULO_WORD:
+                self.advance()
+                rest.append(("%", self.unary()))
+            elif self.starts_operand(token):
+                rest.append(("*", self.power()))
+            else:
+                return Chain(first, tuple(rest)) if rest else first
 
     def unary(self) -> Node:
         token = self.current
@@ -148,9 +160,23 @@ class Parser:
 
     def postfix(self) -> Node:
         node = self.primary()
-        while (bang := self.accept("!")) is not None:
-            node = Factorial(node, bang.position)
-        return node
+        while True:
+            token = self.current
+            if token.kind == "op" and token.text == "!":
+                node = Factorial(node, self.advance().position)
+            elif token.kind == "name" and token.text.lower() == DEGREES_WORD:
+                node = Degrees(node, self.advance().position)
+            elif token.kind == "op" and token.text == "%" and not self.operand_follows():
+                self.advance()
+                node = Chain(node, (("/", Number(Fraction(100), token.position)),))
+            else:
+                return node
+
+    def operand_follows(self) -> bool:
+        """Whether the token after the current one begins an operand (then a '%' is
+        modulo, else percent)."""
+        following = self.tokens[self.index + 1]
+        return following.kind == "number" or self.starts_operand(following)
 
     def primary(self) -> Node:
         token = self.advance()
@@ -174,7 +200,9 @@ class Parser:
         if name in CONSTANTS:
             return Constant(name, token.position)
         if name not in FUNCTIONS:
-            known = ", ".join(sorted(FUNCTIONS) + sorted(CONSTANTS))
+            if name in KEYWORDS:
+                raise syntax_error(f"'{token.text}' needs an operand before it", token.position)
+            known = ", ".join(sorted(FUNCTIONS) + sorted(CONSTANTS) + sorted(KEYWORDS))
             raise syntax_error(f"Unknown name '{token.text}' (known: {known})", token.position)
         self.expect("(", f"'(' after {name}")
         self.enter(token.position)
@@ -183,7 +211,7 @@ class Parser:
             args.append(self.expression())
         self.expect(")", f"')' to close {name}(")
         self.depth -= 1
-        low, high = FUNCTIONS[name]
+        low, high = FUNCTIONS[name].arity
         if not low <= len(args) <= high:
             wanted = str(low) if low == high else f"{low} or {high}"
             raise syntax_error(

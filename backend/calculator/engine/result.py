@@ -9,7 +9,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from ..limits import MAX_DIGITS
-from .transcendental import context, round_fraction
+from .rounding import context, round_fraction
 
 # Plain notation between 1e-7 and 10**precision; scientific notation outside.
 SMALLEST_PLAIN_EXPONENT = -7
@@ -103,3 +103,8 @@ def make_result(value: Fraction, exact: bool, precision: int) -> Result:
         )
     rounded, _ = round_fraction(value, precision)
     return Result(to_text(rounded, precision), to_json_number(rounded), False, precision, fraction)
+
+
+def approximate_result(rounded: Decimal, precision: int) -> Result:
+    """The Result for a value proven to round to `rounded` at `precision` digits."""
+    return Result(to_text(rounded, precision), to_json_number(rounded), False, precision)
