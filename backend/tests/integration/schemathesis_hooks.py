@@ -29,10 +29,10 @@ _BINARY = ["+", "-", "*", "/", "^", "%", " mod ", "×", "÷", "−", "**"]
 
 def _extend(children: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
     binary = st.builds(lambda a, op, b: f"{a}{op}{b}", children, st.sampled_from(_BINARY), children)
-    calls = st.sampled_from(sorted(engine.FUNCTIONS.items())).flatmap(
-        lambda item: st.integers(item[1][0], item[1][1]).flatmap(
+    calls = st.sampled_from(sorted(engine.FUNCTIONS)).flatmap(
+        lambda name: st.integers(*engine.FUNCTIONS[name].arity).flatmap(
             lambda arity: st.lists(children, min_size=arity, max_size=arity).map(
-                lambda args: f"{item[0]}({', '.join(args)})"
+                lambda args: f"{name}({', '.join(args)})"
             )
         )
     )
