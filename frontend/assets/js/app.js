@@ -14,7 +14,7 @@ const PENDING_DELAY_MS = 250; // show "Calculating…" only for slow answers
 const ANNOUNCE_DELAY_MS = 400; // read the expression once typing pauses, not per key
 const PRECISION_KEY = "calculator.precision";
 const MONO_CHAR_EM = 0.62; // width of a digit in the monospace font, in em
-const MIN_RESULT_PX = 15; // results shrink to this size, then are shortened in the middle
+const MIN_RESULT_PX = 14; // results shrink to this size, then are shortened in the middle
 
 // Keys typed outside the expression field, as keypad keys.
 const KEY_OPERATORS = { "*": "×", "/": "÷", "-": "−", "+": "+", "^": "^", "%": "%", "!": "!", "×": "×", "÷": "÷" };
@@ -272,8 +272,8 @@ function renderResult(display, state) {
 
 /** How many characters fit on the result line at the smallest font size. */
 function maxResultChars() {
-  const width = ui.result.parentElement.clientWidth - ui.copy.offsetWidth - 40;
-  return Math.max(12, Math.floor(width / (MIN_RESULT_PX * MONO_CHAR_EM)) - 2);
+  const width = ui.result.parentElement.clientWidth - 16;
+  return Math.max(12, Math.floor(width / (MIN_RESULT_PX * 0.6)));
 }
 
 function showDigits() {
