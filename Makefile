@@ -10,7 +10,7 @@ NODE_TOOLS := node_modules/.installed
 .PHONY: help run test lint format clean bench e2e deploy generate
 
 help: ## List the targets
-	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-7s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-7s %s\n", $$1, $$2}'
 
 $(STAMP): backend/requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,7 +39,7 @@ test: lint $(POLICY) $(NODE_TOOLS) ## Lint, then run every test (UI units, API, 
 # Kubernetes minor versions the manifests must validate against: 1.30 is the oldest
 # that runs them (preStop sleep); the last is the newest schema kubernetes-validate has.
 K8S_VERSIONS := 1.30.0 1.33.0 1.37.0
-SHELL_SCRIPTS := build-images.sh push-images.sh $(wildcard scripts/*.sh)
+SHELL_SCRIPTS := build-images.sh push-images.sh $(wildcard scripts/*.sh frontend/nginx/*.envsh)
 
 lint: $(STAMP) $(POLICY) ## ruff, mypy, hadolint, shellcheck, yamllint, kubernetes-validate, checkov
 	$(BIN)/ruff check .

@@ -230,6 +230,36 @@ def test_backend_image_config_is_what_the_dockerfile_promises(
     assert config["Healthcheck"]["Test"][:2] == ["CMD", "python3"]
 
 
+def test_backend_image_carries_no_package_installer(
+    backend_image: tuple[str, dict[str, Any]],
+) -> None:
+    """pip, setuptools and wheel only build the image: none of them (nor ensurepip's
+    copies) is in the runtime image, in the venv or in the base's own site-packages."""
+    tag, _ = backend_image
+    ctr = _buildah("from", "--quiet", tag)
+    try:
+        root = Path(_buildah("mount", ctr))
+        installers = [
+            path.relative_to(root).as_posix()
+            for pattern in (
+                "opt/venv/lib/python3*/site-packages/*",
+                "usr/local/lib/python3*/site-packages/*",
+                "usr/lib/python3*/site-packages/*",
+                "usr/lib/python3/dist-packages/*",
+                "usr/local/lib/python3*/ensurepip/_bundled/*",
+                "opt/venv/bin/*",
+                "usr/local/bin/*",
+            )
+            for path in root.glob(pattern)
+            if path.name.split("-")[0].split(".")[0] in {"pip", "pip3", "setuptools", "wheel"}
+        ]
+        assert installers == []
+        assert any(root.glob("opt/venv/lib/python3*/site-packages/gunicorn"))
+    finally:
+        subprocess.run([require_executable("buildah"), "umount", ctr], check=False, timeout=60)
+        _buildah("rm", ctr)
+
+
 def test_backend_image_serves_read_only_as_its_user_and_drains_on_sigterm(
     backend_image: tuple[str, dict[str, Any]], running_backend: Server
 ) -> None:
