@@ -1,0 +1,401 @@
+"""The GitHub workflows agree with the rest of the repository (they cannot run here).
+
+Relations, not text: the CI job runs the same entry point and make target as a developer;
+the names, namespace and ports the pipeline uses are the ones k8s/ defines (read through
+.github/scripts/manifest_facts.py, never retyped in a workflow); every action is pinned
+to a commit; every job is bounded in time and holds no more permission than it uses.
+actionlint (in `make lint`) checks the workflows' syntax, expressions and run: scripts.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import re
+import shlex
+import stat
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+import yaml
+from deploy_support import container, manifests, of_kind, pod_spec, selects
+
+from servers import ROOT
+
+WORKFLOWS_DIR = ROOT / ".github" / "workflows"
+SCRIPTS_DIR = ROOT / ".github" / "scripts"
+WORKFLOW_FILES = sorted(WORKFLOWS_DIR.glob("*.yml"))
+CI = WORKFLOWS_DIR / "ci.yml"
+RELEASE = WORKFLOWS_DIR / "release.yml"
+SHA_PIN = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_./-]+@[0-9a-f]{40}$")
+USES_LINE = re.compile(r"uses:\s*(\S+)\s*(?:#\s*(\S+))?")
+# What a job may be granted beyond the workflow's `contents: read`, and why.
+ALLOWED_GRANTS = {
+    ("contents", "read"),
+    ("packages", "write"),  # push images to GHCR
+    ("packages", "read"),  # read signatures stored beside the images
+    ("id-token", "write"),  # cosign keyless signing
+}
+
+Workflow = dict[str, Any]
+
+
+def load(path: Path) -> Workflow:
+    """A workflow parsed as GitHub does (YAML 1.1 turns the key `on` into True)."""
+    data: Workflow = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return data
+
+
+def jobs(path: Path) -> dict[str, dict[str, Any]]:
+    """The jobs of one workflow, by id."""
+    found: dict[str, dict[str, Any]] = load(path)["jobs"]
+    return found
+
+
+def all_jobs() -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """(workflow file name, job id, job) for every job of every workflow."""
+    for path in WORKFLOW_FILES:
+        for job_id, job in jobs(path).items():
+            yield path.name, job_id, job
+
+
+def job_params() -> list[Any]:
+    """all_jobs() as pytest parameters named workflow:job."""
+    return [pytest.param(*entry, id=f"{entry[0]}:{entry[1]}") for entry in all_jobs()]
+
+
+def run_commands(job: dict[str, Any]) -> list[str]:
+    """The run: scripts of a job's steps, in order."""
+    return [step["run"] for step in job.get("steps", []) if "run" in step]
+
+
+def facts_module() -> ModuleType:
+    """.github/scripts/manifest_facts.py, imported from its file."""
+    path = SCRIPTS_DIR / "manifest_facts.py"
+    spec = importlib.util.spec_from_file_location("manifest_facts", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def facts() -> dict[str, str]:
+    """What the workflows read from the repository, as they read it."""
+    output = subprocess.run(
+        [sys.executable, str(SCRIPTS_DIR / "manifest_facts.py")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout
+    return dict(line.split("=", 1) for line in output.splitlines())
+
+
+def make_stub(bin_dir: Path, name: str, body: str = "") -> None:
+    """An executable that records its arguments and working directory, then runs body."""
+    stub = bin_dir / name
+    stub.write_text(
+        f"#!{sys.executable}\n"
+        "import json, os, sys\n"
+        'with open(os.environ["STUB_LOG"], "a") as log:\n'
+        f"    log.write(json.dumps([{name!r}, os.getcwd(), *sys.argv[1:]]) + '\\n')\n"
+        f"{body}",
+        encoding="utf-8",
+    )
+    stub.chmod(stub.stat().st_mode | stat.S_IXUSR)
+
+
+def recorded(log: Path) -> list[list[str]]:
+    """Every stub call: [name, cwd, *args]."""
+    return [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
+
+
+# --- The same commands as a developer --------------------------------------------------
+
+
+def test_ci_test_job_runs_the_local_entry_point_unchanged() -> None:
+    """The CI test job's only command is `bash .ci/run`: no second list of commands."""
+    commands = [shlex.split(command) for command in run_commands(jobs(CI)["test"])]
+    assert commands == [["bash", ".ci/run"]]
+
+
+def test_ci_entry_point_runs_the_make_target_the_readme_names(tmp_path: Path) -> None:
+    """.ci/run (run for real, with apt-get and make recorded instead of executed) runs
+    the make target that the README's quick start gives as the test command, with CI=true."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    log = tmp_path / "calls.jsonl"
+    log.touch()
+    make_stub(bin_dir, "apt-get")
+    make_stub(bin_dir, "make", 'assert os.environ["CI"] == "true", "CI=true was not exported"\n')
+    subprocess.run(
+        ["bash", str(ROOT / ".ci" / "run")],
+        env={"PATH": f"{bin_dir}{os.pathsep}/usr/bin:/bin", "STUB_LOG": str(log)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    makes = [call[2:] for call in recorded(log) if call[0] == "make"]
+    assert len(makes) == 1, makes
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"^```[a-z]*\n(.*?)^```", readme, flags=re.MULTILINE | re.DOTALL)
+    readme_commands = {
+        line.split("#", 1)[0].strip() for block in blocks for line in block.splitlines()
+    }
+    assert shlex.join(["make", *makes[0]]) in readme_commands
+
+
+def workflow_make_targets() -> list[str]:
+    """Every `make TARGET` a workflow runs (run: lines and scripts alike)."""
+    targets = set()
+    for _, _, job in all_jobs():
+        for command in run_commands(job):
+            targets.update(re.findall(r"(?:^|[\s;&|])make\s+([A-Za-z0-9_./-]+)", command))
+    return sorted(targets)
+
+
+@pytest.mark.parametrize("target", workflow_make_targets())
+def test_make_targets_the_workflows_run_exist(target: str) -> None:
+    """Each make target a workflow runs is one the Makefile can build (`make -n` accepts it)."""
+    result = subprocess.run(
+        ["make", "-n", "-C", str(ROOT), target],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+
+
+# --- Names and ports come from k8s/ -----------------------------------------------------
+
+
+def test_images_are_the_deployments_images_built_where_build_images_builds_them(
+    facts: dict[str, str], tmp_path: Path
+) -> None:
+    """The workflows' image list is every image the Deployments run, each paired with the
+    directory that ./build-images.sh (run with a recording docker) builds it from."""
+    images = json.loads(facts["images"])
+    facts_names = facts_module().image_name
+    deployed = {facts_names(container(doc)["image"]) for doc in of_kind("Deployment")}
+    assert {image["name"] for image in images} == deployed
+
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    log = tmp_path / "calls.jsonl"
+    log.touch()
+    make_stub(bin_dir, "docker")
+    subprocess.run(
+        ["bash", str(ROOT / "build-images.sh")],
+        env={"PATH": f"{bin_dir}{os.pathsep}/usr/bin:/bin", "STUB_LOG": str(log)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    built = set()
+    for call in recorded(log):
+        args = call[2:]
+        if "--file" in args:
+            dockerfile = Path(args[args.index("--file") + 1])
+            tag = args[args.index("--tag") + 1]
+            built.add((facts_names(tag), dockerfile.parent.name))
+    assert {(image["name"], image["context"]) for image in images} == built
+
+
+def test_namespace_is_the_manifests_namespace(facts: dict[str, str]) -> None:
+    """The namespace the deploy waits in is the one Namespace object every object uses."""
+    (namespace,) = of_kind("Namespace")
+    assert facts["namespace"] == namespace["metadata"]["name"]
+    assert {doc["metadata"].get("namespace") for doc in manifests() if doc is not namespace} == {
+        facts["namespace"]
+    }
+
+
+def test_deployments_are_every_deployment(facts: dict[str, str]) -> None:
+    """The deploy waits for the rollout of every Deployment in k8s/, no more, no fewer."""
+    assert sorted(facts["deployments"].split()) == sorted(
+        doc["metadata"]["name"] for doc in of_kind("Deployment")
+    )
+
+
+def test_ui_service_and_ports_reach_the_page(facts: dict[str, str]) -> None:
+    """The smoke checks' Service selects the pods of the Deployment whose image is built
+    from the directory holding index.html, and its port leads to that container's port."""
+    images = {image["name"]: image["context"] for image in json.loads(facts["images"])}
+    (service,) = [
+        doc for doc in of_kind("Service") if doc["metadata"]["name"] == facts["ui-service"]
+    ]
+    targets = [
+        doc
+        for doc in of_kind("Deployment")
+        if selects(service["spec"]["selector"], doc["spec"]["template"]["metadata"]["labels"])
+    ]
+    assert len(targets) == 1
+    box = container(targets[0])
+    context = images[facts_module().image_name(box["image"])]
+    assert (ROOT / context / "index.html").is_file()
+    (port,) = service["spec"]["ports"]
+    assert str(port["port"]) == facts["ui-port"]
+    assert str(port["nodePort"]) == facts["ui-nodeport"]
+    container_ports = {p["name"]: p["containerPort"] for p in box["ports"]}
+    assert port["targetPort"] in container_ports or port["targetPort"] in container_ports.values()
+    assert pod_spec(targets[0])["containers"] == [box]
+
+
+def manifest_values() -> set[str]:
+    """Names and numbers k8s/ defines that a pipeline might be tempted to retype."""
+    values = {doc["metadata"]["name"] for doc in of_kind("Namespace")}
+    values |= {doc["metadata"]["name"] for doc in of_kind("Service")}
+    values |= {facts_module().image_name(container(doc)["image"]) for doc in of_kind("Deployment")}
+    for service in of_kind("Service"):
+        values |= {str(port["nodePort"]) for port in service["spec"]["ports"] if "nodePort" in port}
+    return values
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted(p for p in (ROOT / ".github").rglob("*") if p.is_file()),
+    ids=lambda p: str(p.relative_to(ROOT)),
+)
+def test_pipeline_files_do_not_retype_manifest_values(path: Path) -> None:
+    """No workflow or pipeline script spells a namespace, Service, image name or NodePort
+    of k8s/: they read them through manifest_facts.py, so a rename cannot leave them behind."""
+    text = path.read_text(encoding="utf-8")
+    found = sorted(value for value in manifest_values() if re.search(rf"\b{value}\b", text))
+    assert not found, f"{path.relative_to(ROOT)} retypes {found}"
+
+
+def test_retyping_check_would_see_a_retyped_value() -> None:
+    """The retyping check's values include the frontend NodePort and the namespace."""
+    (namespace,) = of_kind("Namespace")
+    assert namespace["metadata"]["name"] in manifest_values()
+    nodeports = {
+        str(port["nodePort"])
+        for service in of_kind("Service")
+        for port in service["spec"]["ports"]
+        if "nodePort" in port
+    }
+    assert nodeports
+    assert nodeports <= manifest_values()
+
+
+# --- Pins, time limits, permissions ----------------------------------------------------
+
+
+def uses_lines() -> list[tuple[str, int, str, str | None]]:
+    """(file, line number, action reference, version comment) for each `uses:` line."""
+    found = []
+    for path in WORKFLOW_FILES:
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            match = USES_LINE.search(line.split("- ", 1)[-1]) if "uses:" in line else None
+            if match:
+                found.append((path.name, number, match.group(1), match.group(2)))
+    return found
+
+
+def test_every_action_is_pinned_to_a_commit_with_its_version() -> None:
+    """Each `uses:` names owner/repo@<40-hex commit> and carries `# vX.Y.Z` beside it."""
+    lines = uses_lines()
+    assert lines
+    for name, number, ref, version in lines:
+        assert SHA_PIN.match(ref), f"{name}:{number}: {ref} is not pinned to a commit"
+        assert version, f"{name}:{number}: {ref} has no version comment"
+        assert re.fullmatch(r"v\d+\.\d+\.\d+", version), f"{name}:{number}: {version}"
+
+
+def test_each_action_has_one_pin_and_one_version_across_workflows() -> None:
+    """An action is pinned to the same commit, under the same version, everywhere."""
+    pins: dict[str, set[tuple[str, str | None]]] = {}
+    for _, _, ref, version in uses_lines():
+        action, _, sha = ref.partition("@")
+        pins.setdefault(action, set()).add((sha, version))
+    assert {action: pin for action, pin in pins.items() if len(pin) > 1} == {}
+
+
+def test_parsed_uses_are_the_lines_checked() -> None:
+    """The line scan sees every `uses:` the YAML parser sees (none hides in flow style)."""
+    parsed = {
+        step["uses"] for _, _, job in all_jobs() for step in job.get("steps", []) if "uses" in step
+    }
+    assert parsed == {ref for _, _, ref, _ in uses_lines()}
+
+
+@pytest.mark.parametrize(("workflow", "job_id", "job"), job_params())
+def test_every_job_has_a_time_limit(workflow: str, job_id: str, job: dict[str, Any]) -> None:
+    """Every job stops by itself: timeout-minutes between 1 and 90."""
+    assert isinstance(job.get("timeout-minutes"), int), f"{workflow}:{job_id}"
+    assert 1 <= job["timeout-minutes"] <= 90
+
+
+@pytest.mark.parametrize("path", WORKFLOW_FILES, ids=lambda p: p.name)
+def test_workflow_grants_read_only_and_groups_its_runs(path: Path) -> None:
+    """Top-level permissions are contents: read only, and runs share a concurrency group."""
+    workflow = load(path)
+    assert workflow["permissions"] == {"contents": "read"}
+    assert workflow["concurrency"]["group"]
+
+
+@pytest.mark.parametrize(("workflow", "job_id", "job"), job_params())
+def test_jobs_widen_permissions_only_for_what_they_run(
+    workflow: str, job_id: str, job: dict[str, Any]
+) -> None:
+    """A job's grants come from the allowed list; it may mint an OIDC token only if it signs
+    with cosign, and push packages only if it pushes images."""
+    grants = set(job.get("permissions", {}).items())
+    assert grants <= ALLOWED_GRANTS, f"{workflow}:{job_id}: {grants - ALLOWED_GRANTS}"
+    steps = job.get("steps", [])
+    signs = any("cosign sign" in step.get("run", "") for step in steps)
+    pushes = any(step.get("with", {}).get("push") is True for step in steps)
+    assert (("id-token", "write") in grants) == signs, f"{workflow}:{job_id}"
+    assert (("packages", "write") in grants) == pushes, f"{workflow}:{job_id}"
+
+
+# --- The shape of the release -----------------------------------------------------------
+
+
+def test_release_deploys_staging_then_production_the_same_way() -> None:
+    """Production waits for staging, each in its own environment, with identical steps."""
+    release = jobs(RELEASE)
+    assert release["staging"]["environment"] == "staging"
+    assert release["production"]["environment"] == "production"
+    assert release["production"]["needs"] == "staging"
+    assert release["staging"]["steps"] == release["production"]["steps"]
+    assert any(".github/scripts/deploy.sh" in run for run in run_commands(release["staging"]))
+
+
+def test_release_builds_both_architectures_and_attests() -> None:
+    """The published images are multi-arch, with SBOM and provenance attestations."""
+    (build,) = [
+        step for step in jobs(RELEASE)["image"]["steps"] if step.get("with", {}).get("push")
+    ]
+    assert set(build["with"]["platforms"].split(",")) == {"linux/amd64", "linux/arm64"}
+    assert build["with"]["sbom"] is True
+    assert build["with"]["provenance"].startswith("mode=")
+
+
+def test_e2e_matrix_starts_at_the_oldest_kubernetes_the_deploy_accepts() -> None:
+    """The oldest kind node image is the minimum minor deploy.sh enforces; every node image
+    is pinned by digest and is the Kubernetes version its matrix entry names."""
+    entries = jobs(CI)["e2e"]["strategy"]["matrix"]["include"]
+    minimum = re.search(
+        r"^readonly MIN_MINOR=(\d+)", (SCRIPTS_DIR / "deploy.sh").read_text(encoding="utf-8"), re.M
+    )
+    assert minimum is not None
+    minors = []
+    for entry in entries:
+        image = entry["node-image"]
+        assert re.fullmatch(r"kindest/node:v[\d.]+@sha256:[0-9a-f]{64}", image), image
+        assert image.startswith(f"kindest/node:v{entry['kubernetes']}."), image
+        minors.append(int(entry["kubernetes"].split(".")[1]))
+    assert min(minors) == int(minimum.group(1))
+    assert len(set(minors)) == len(minors) >= 2
