@@ -28,7 +28,7 @@ from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 from calculator import problems
-from calculator.lifecycle import DRAIN_FILE_ENV
+from calculator.drain import DRAIN_FILE_ENV
 
 if TYPE_CHECKING:
     from gunicorn.arbiter import Arbiter

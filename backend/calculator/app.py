@@ -7,8 +7,7 @@ from typing import Any
 
 from flask import Flask, Response, json, request
 
-from . import api, errors, health, metrics, requestlog
-from . import config as settings
+from . import api, errors, health, metrics, requestlog, settings
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:

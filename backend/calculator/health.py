@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Flask, jsonify
 from flask.typing import ResponseReturnValue
 
-from .lifecycle import draining
+from .drain import draining
 
 bp = Blueprint("health", __name__)
 

@@ -1,4 +1,4 @@
-"""Process lifecycle shared between gunicorn's master and its workers.
+"""The shutdown drain marker, shared between gunicorn's master and its workers.
 
 gunicorn.conf.py creates the drain marker when the master receives SIGTERM; every
 worker then answers /readyz with 503 while it finishes in-flight requests.

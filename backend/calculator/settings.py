@@ -1,4 +1,4 @@
-"""Configuration from environment variables, with the defaults documented in docs/operations.md."""
+"""The app's settings from environment variables (defaults: docs/operations.md)."""
 
 from __future__ import annotations
 
