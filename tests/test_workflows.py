@@ -24,9 +24,10 @@ from typing import Any
 
 import pytest
 import yaml
+from conftest import CHROMIUM_CANDIDATES
 from deploy_support import container, manifests, of_kind, pod_spec, selects
 
-from servers import ROOT
+from servers import ROOT, Server, require_executable
 
 WORKFLOWS_DIR = ROOT / ".github" / "workflows"
 SCRIPTS_DIR = ROOT / ".github" / "scripts"
@@ -122,9 +123,13 @@ def recorded(log: Path) -> list[list[str]]:
 
 
 def test_ci_test_job_runs_the_local_entry_point_unchanged() -> None:
-    """The CI test job's only command is `bash .ci/run`: no second list of commands."""
+    """The CI test job runs `bash .ci/run` once, last, and no test or build command of its
+    own: the other steps only prepare the machine (so there is no second list of commands)."""
     commands = [shlex.split(command) for command in run_commands(jobs(CI)["test"])]
-    assert commands == [["bash", ".ci/run"]]
+    assert commands[-1] == ["bash", ".ci/run"]
+    assert commands.count(["bash", ".ci/run"]) == 1
+    test_tools = {"make", "pytest", "ruff", "mypy", "node", "npm", "npx"}
+    assert not [words for words in commands[:-1] if test_tools & set(words)]
 
 
 def test_ci_entry_point_runs_the_make_target_the_readme_names(tmp_path: Path) -> None:
@@ -399,3 +404,45 @@ def test_e2e_matrix_starts_at_the_oldest_kubernetes_the_deploy_accepts() -> None
         minors.append(int(entry["kubernetes"].split(".")[1]))
     assert min(minors) == int(minimum.group(1))
     assert len(set(minors)) == len(minors) >= 2
+
+
+# --- The smoke checks, against the real nginx + gunicorn ---------------------------------
+
+
+def smoke(*args: str) -> subprocess.CompletedProcess[str]:
+    """Run .github/scripts/smoke.py as the workflows do."""
+    return subprocess.run(
+        [sys.executable, str(SCRIPTS_DIR / "smoke.py"), *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+@pytest.mark.integration
+def test_http_smoke_passes_through_nginx(nginx_server: Server) -> None:
+    """The deploy's HTTP check passes against the real UI server proxying the real API."""
+    result = smoke("http", nginx_server.url)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "http OK" in result.stdout
+
+
+@pytest.mark.integration
+def test_http_smoke_fails_where_there_is_no_page(gunicorn_server: Server) -> None:
+    """Pointed at the API alone (healthy, but no UI page), the check fails and says why."""
+    result = smoke("http", gunicorn_server.url)
+    assert result.returncode != 0
+    assert "GET / answered 404" in result.stderr
+
+
+@pytest.mark.browser
+def test_browser_smoke_types_a_sum_into_the_page(nginx_server: Server, tmp_path: Path) -> None:
+    """CI's browser check passes in headless Chromium against the real page, and leaves
+    a screenshot."""
+    executable = require_executable(*CHROMIUM_CANDIDATES)
+    result = smoke(
+        "browser", nginx_server.url, "--browser", executable, "--artifacts", str(tmp_path)
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (tmp_path / "smoke-browser.png").stat().st_size > 0

@@ -2,8 +2,9 @@
 
   smoke.py http URL                     HTTP only (standard library): the page, its CSP,
                                         nginx's /healthz and one exact sum through /api/
-  smoke.py browser URL [--artifacts D]  the same sum typed into the page in headless Chromium;
-                                        a screenshot goes to D either way
+  smoke.py browser URL [--artifacts D] [--browser PATH]
+                                        the same sum typed into the page in headless Chromium
+                                        (or Chrome); a screenshot goes to D either way
 
 Exits non-zero with the reason on the first failed check. Each request is bounded by a timeout
 and the whole check by a fixed number of attempts, so a dead address fails instead of hanging.
@@ -82,11 +83,12 @@ def check_http(base: str) -> None:
     print(f"smoke: http OK at {base} ({a}+{b}={answer['result']}, by {headers['x-served-by']})")
 
 
-def check_browser(base: str, artifacts: Path) -> None:
+def check_browser(base: str, artifacts: Path, executable: str | None) -> None:
     """Type the sum into the page, press Enter, read the exact answer; screenshot either way."""
     from playwright.sync_api import expect, sync_playwright  # noqa: PLC0415 - optional
 
-    executable = next((found for name in BROWSERS if (found := shutil.which(name))), None)
+    if executable is None:
+        executable = next((found for name in BROWSERS if (found := shutil.which(name))), None)
     if executable is None:
         fail(f"no browser found (looked for {', '.join(BROWSERS)})")
     wait_until_up(base)
@@ -101,7 +103,6 @@ def check_browser(base: str, artifacts: Path) -> None:
             field.fill("+".join(OPERANDS))
             field.press("Enter")
             expect(page.locator("#result")).to_have_text(expected_sum())
-            expect(page.locator("#result-note")).to_contain_text("Answered by")
         finally:
             page.screenshot(path=str(artifacts / "smoke-browser.png"), full_page=True)
             browser.close()
@@ -114,6 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("mode", choices=("http", "browser"))
     parser.add_argument("url", help="the UI's base address, e.g. http://127.0.0.1:NODEPORT")
     parser.add_argument("--artifacts", type=Path, default=Path("artifacts/smoke"))
+    parser.add_argument("--browser", help="Chromium or Chrome executable (default: on PATH)")
     args = parser.parse_args(argv)
     base = args.url.rstrip("/")
     if not base.startswith(("http://", "https://")):
@@ -121,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.mode == "http":
         check_http(base)
     else:
-        check_browser(base, args.artifacts)
+        check_browser(base, args.artifacts, args.browser)
     return 0
 
 
