@@ -375,7 +375,9 @@ def test_release_deploys_staging_then_production_the_same_way() -> None:
     assert release["production"]["environment"] == "production"
     assert release["production"]["needs"] == "staging"
     assert release["staging"]["steps"] == release["production"]["steps"]
-    assert any(".github/scripts/deploy.sh" in run for run in run_commands(release["staging"]))
+    assert any(
+        ".github/scripts/deploy-release.sh" in run for run in run_commands(release["staging"])
+    )
 
 
 def test_release_builds_both_architectures_and_attests() -> None:
@@ -389,13 +391,17 @@ def test_release_builds_both_architectures_and_attests() -> None:
 
 
 def test_e2e_matrix_starts_at_the_oldest_kubernetes_the_deploy_accepts() -> None:
-    """The oldest kind node image is the minimum minor deploy.sh enforces; every node image
-    is pinned by digest and is the Kubernetes version its matrix entry names."""
+    """The oldest kind node image is the minimum minor `make deploy` enforces (which the
+    release's deploy reads too); every node image is pinned by digest and is the Kubernetes
+    version its matrix entry names."""
     entries = jobs(CI)["e2e"]["strategy"]["matrix"]["include"]
     minimum = re.search(
-        r"^readonly MIN_MINOR=(\d+)", (SCRIPTS_DIR / "deploy.sh").read_text(encoding="utf-8"), re.M
+        r"^readonly MIN_SERVER_MINOR=(\d+)$",
+        (ROOT / "scripts" / "deploy.sh").read_text(encoding="utf-8"),
+        re.MULTILINE,
     )
     assert minimum is not None
+    assert "scripts/deploy.sh" in (SCRIPTS_DIR / "deploy-release.sh").read_text(encoding="utf-8")
     minors = []
     for entry in entries:
         image = entry["node-image"]
@@ -404,6 +410,16 @@ def test_e2e_matrix_starts_at_the_oldest_kubernetes_the_deploy_accepts() -> None
         minors.append(int(entry["kubernetes"].split(".")[1]))
     assert min(minors) == int(minimum.group(1))
     assert len(set(minors)) == len(minors) >= 2
+
+
+def test_e2e_job_passes_the_node_image_the_e2e_script_reads() -> None:
+    """The e2e job hands the matrix's node image to `make e2e` in the variable that
+    scripts/e2e-kind.sh passes to `kind create cluster --image`."""
+    (step,) = [s for s in jobs(CI)["e2e"]["steps"] if "make e2e" in s.get("run", "")]
+    (variable,) = step["env"]
+    assert step["env"][variable] == "${{ matrix.node-image }}"
+    script = (ROOT / "scripts" / "e2e-kind.sh").read_text(encoding="utf-8")
+    assert re.search(rf'--image "\${variable}"', script)
 
 
 # --- The smoke checks, against the real nginx + gunicorn ---------------------------------

@@ -3,12 +3,11 @@
 # then run the HTTP smoke checks through a port-forward to the UI Service.
 set -euo pipefail
 
-readonly SCRIPT="deploy.sh"
-readonly MIN_MINOR=30  # Kubernetes 1.30: the preStop sleep action the Deployments use
+readonly SCRIPT="deploy-release.sh"
 
 usage() {
   cat <<'USAGE'
-Usage: .github/scripts/deploy.sh --refs-dir DIR [--rollout-timeout DURATION] [--help]
+Usage: .github/scripts/deploy-release.sh --refs-dir DIR [--rollout-timeout DURATION] [--help]
 
 Apply k8s/ with every image replaced by its released reference, in a scratch copy:
   kustomize edit set image NAME=REGISTRY/NAME:TAG@sha256:DIGEST
@@ -64,6 +63,10 @@ for tool in kubectl kustomize "$python"; do
   command -v "$tool" >/dev/null 2>&1 || die "'$tool' not found"
 done
 
+# The oldest Kubernetes minor the manifests run on has one home: `make deploy`'s script.
+min_minor="$(sed -n 's/^readonly MIN_SERVER_MINOR=\([0-9][0-9]*\)$/\1/p' "$root/scripts/deploy.sh")"
+[[ -n "$min_minor" ]] || die "cannot read MIN_SERVER_MINOR from scripts/deploy.sh"
+
 fact() { "$python" "$root/.github/scripts/manifest_facts.py" "$1"; }
 namespace="$(fact namespace)"
 read -r -a deployments <<<"$(fact deployments)"
@@ -72,7 +75,7 @@ ui_port="$(fact ui-port)"
 
 minor="$(kubectl version -o json | "$python" -c \
   'import json, re, sys; print(re.match(r"\d+", json.load(sys.stdin)["serverVersion"]["minor"]).group())')"
-((minor >= MIN_MINOR)) || die "the cluster runs Kubernetes 1.$minor; 1.$MIN_MINOR or newer is needed"
+((minor >= min_minor)) || die "the cluster runs Kubernetes 1.$minor; 1.$min_minor or newer is needed"
 
 work="$(mktemp -d)"
 forward_pid=""
