@@ -9,7 +9,6 @@ import {
   negate,
   normalizeCommas,
   prepare,
-  serverSyntax,
   substituteAnswer,
   trailingOperandStart,
 } from "../assets/js/expression.js";
@@ -110,10 +109,4 @@ describe("normalizeCommas", () => {
 test("prepare substitutes, normalises and closes", () => {
   assert.equal(prepare(" √(ans ", { answerText: "(1/3)" }), "√((1/3))");
   assert.equal(prepare("1,000×2"), "1000×2");
-});
-
-test("serverSyntax sends mod as % at the same length", () => {
-  assert.equal(serverSyntax("7 mod 3"), "7  %  3");
-  assert.equal(serverSyntax("7mod3").length, "7mod3".length);
-  assert.equal(serverSyntax("modulo(1)"), "modulo(1)");
 });

@@ -4,7 +4,7 @@
 
 import * as api from "./api.js";
 import { describeError } from "./messages.js";
-import { applyKey, carry, prepare, serverSyntax } from "./expression.js";
+import { applyKey, carry, prepare } from "./expression.js";
 import { abbreviate, formatDecimal, formatFraction, separators, significantDigits } from "./format.js";
 import { addEntry, HISTORY_KEY, historyAsCsv, historyAsText, loadHistory, saveHistory } from "./history.js";
 
@@ -157,7 +157,7 @@ async function evaluate({ record = true } = {}) {
   ui.form.setAttribute("aria-busy", "true");
   const pending = setTimeout(() => showResultText("Calculating…", "pending"), PENDING_DELAY_MS);
   try {
-    const answer = await api.evaluate(serverSyntax(expression), precision, controller.signal);
+    const answer = await api.evaluate(expression, precision, controller.signal);
     // An answer is shown only for the expression still on screen, and only the newest.
     if (running !== mine || ui.input.value !== expression) return;
     const entry = {
@@ -516,6 +516,11 @@ function onKeypadClick(event) {
   const key = event.target.closest("button.key");
   if (!key) return;
   const data = key.dataset;
+  // On phones the functions cover the digits: after choosing one, the digits come back.
+  if (key.closest(".keypad-sci") && ui.pads.dataset.sci === "open") {
+    toggleScientific();
+    if (event.detail === 0) ui.toggleSci.focus(); // the key pressed is hidden now
+  }
   if (key === ui.toggleSci) toggleScientific();
   else if (data.operator !== undefined) press({ operator: data.operator });
   else if (data.function !== undefined) press({ function: data.function });

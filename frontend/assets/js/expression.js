@@ -129,14 +129,6 @@ export function normalizeCommas(text, decimal = ".") {
   return out;
 }
 
-/**
- * The text as the API is sent it: the word mod as the engine's binary % operator, padded
- * to the same length so that a position the server points at still matches the screen.
- */
-export function serverSyntax(text) {
-  return text.replace(/(?<![A-Za-z0-9_])mod(?![A-Za-z0-9_(])/gi, " % ");
-}
-
 /** Everything done to the typed text before it is sent: ans, commas, open parentheses. */
 export function prepare(text, { answerText = "", decimal = "." } = {}) {
   return closeParentheses(normalizeCommas(substituteAnswer(text.trim(), answerText), decimal));
