@@ -39,7 +39,7 @@ test: lint $(POLICY) $(NODE_TOOLS) ## Lint, then run every test (UI units, API, 
 # Kubernetes minor versions the manifests must validate against: 1.30 is the oldest
 # that runs them (preStop sleep); the last is the newest schema kubernetes-validate has.
 K8S_VERSIONS := 1.30.0 1.33.0 1.37.0
-SHELL_SCRIPTS := build-images.sh push-images.sh $(wildcard scripts/*.sh frontend/nginx/*.envsh .github/scripts/*.sh)
+SHELL_SCRIPTS := build-images.sh push-images.sh $(wildcard scripts/*.sh frontend/nginx/image/*.envsh .github/scripts/*.sh)
 
 lint: $(STAMP) $(POLICY) ## ruff, mypy, hadolint, shellcheck, yamllint, kubernetes-validate, checkov, actionlint
 	$(BIN)/ruff check .

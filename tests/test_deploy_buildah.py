@@ -41,7 +41,10 @@ from servers import (
 
 pytestmark = pytest.mark.integration
 
-STAND_IN_BASE = "localhost/k8s-calculator-test-base:bookworm"
+STAND_IN_BASES = {
+    "python": ("localhost/k8s-calculator-test-base:bookworm", "python3,python3-venv,passwd"),
+    "nginx": ("localhost/k8s-calculator-test-nginx:bookworm", "nginx-light,gettext-base"),
+}
 REVISION = "0123456789abcdef0123456789abcdef01234567"
 
 # Inside a private mount namespace: the image's root read-only, tmpfs where Kubernetes
@@ -83,24 +86,20 @@ def _require_root() -> None:
         pytest.skip(message)
 
 
-def _stand_in_base(workdir: Path) -> str:
-    """A minimal Debian image with python3 (and venv, useradd), built once and cached."""
-    if _has_image():
-        return STAND_IN_BASE
+def _stand_in_base(workdir: Path, flavour: str = "python") -> str:
+    """A minimal Debian image with what the Dockerfile's base provides, built once and
+    cached: python3 (venv, useradd) for the backend; nginx and envsubst for the frontend."""
+    tag, packages = STAND_IN_BASES[flavour]
+    if _has_image(tag):
+        return tag
     mmdebstrap = require_executable("mmdebstrap")
-    rootfs = workdir / "rootfs.tar"
+    rootfs = workdir / f"rootfs-{flavour}.tar"
     subprocess.run(
-        [
-            mmdebstrap,
-            "--quiet",
-            "--variant=minbase",
-            "--include=python3,python3-venv,passwd",
-            "bookworm",
-            str(rootfs),
-        ],
+        [mmdebstrap, "--quiet", "--variant=minbase", f"--include={packages}", "bookworm",
+         str(rootfs)],
         check=True,
         timeout=900,
-    )
+    )  # fmt: skip
     ctr = _buildah("from", "scratch")
     try:
         _buildah("add", ctr, str(rootfs), "/")
@@ -110,15 +109,15 @@ def _stand_in_base(workdir: Path) -> str:
             "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
             ctr,
         )
-        _buildah("commit", "--quiet", ctr, STAND_IN_BASE)
+        _buildah("commit", "--quiet", ctr, tag)
     finally:
         _buildah("rm", ctr)
-    return STAND_IN_BASE
+    return tag
 
 
-def _has_image() -> bool:
+def _has_image(tag: str) -> bool:
     result = subprocess.run(
-        [require_executable("buildah"), "inspect", "--type", "image", STAND_IN_BASE],
+        [require_executable("buildah"), "inspect", "--type", "image", tag],
         capture_output=True,
         timeout=60,
         check=False,
@@ -301,30 +300,156 @@ def test_backend_image_serves_read_only_as_its_user_and_drains_on_sigterm(
     assert running_backend.process.wait(timeout=40) == 0, running_backend.log()[-3000:]
 
 
-def test_frontend_image_holds_the_ui_and_the_template_only(workdir: Path) -> None:
-    """buildah builds frontend/Dockerfile (stand-in base): the template and the UI land
-    where nginx expects them, nothing else from frontend/ does, USER is numeric 101."""
-    base = _stand_in_base(workdir)
+# The official nginx image's entrypoint, reduced to what this image uses: source the
+# /docker-entrypoint.d/*.envsh hooks, render /etc/nginx/templates/*.template with envsubst
+# for the variables NGINX_ENVSUBST_FILTER selects (as its 20-envsubst-on-templates.sh
+# does), then run nginx in the foreground.
+ENTRYPOINT_SCRIPT = r"""
+set -eu
+for hook in /docker-entrypoint.d/*.envsh; do . "$hook"; done
+names=$(awk -v re="$NGINX_ENVSUBST_FILTER" \
+    'END { for (n in ENVIRON) if (n ~ re) printf "${%s} ", n }' </dev/null)
+for template in /etc/nginx/templates/*.template; do
+    out="/etc/nginx/conf.d/$(basename "$template" .template)"
+    envsubst "$names" <"$template" >"$out"
+done
+exec nginx -e stderr -g 'daemon off;'
+"""
+# A pod's resolv.conf in namespace frontend-ns; nothing answers DNS for the backend here.
+POD_RESOLV_CONF = """nameserver 127.0.0.1
+search frontend-ns.svc.cluster.local svc.cluster.local cluster.local
+options ndots:5
+"""
+
+
+@pytest.fixture(scope="module")
+def frontend_image(workdir: Path) -> Iterator[tuple[str, dict[str, Any]]]:
+    """The frontend image built by buildah from frontend/Dockerfile (on a Debian base
+    with nginx standing in for nginx-unprivileged), and its config."""
+    base = _stand_in_base(workdir, "nginx")
     tag = f"localhost/k8s-calculator-frontend:test-{os.getpid()}"
     config = _build("frontend", "NGINX_IMAGE", base, tag, workdir)
+    try:
+        yield tag, config
+    finally:
+        _buildah("rmi", tag)
+
+
+@pytest.fixture
+def running_frontend(
+    frontend_image: tuple[str, dict[str, Any]], tmp_path: Path
+) -> Iterator[Server]:
+    """The frontend image alone (no backend anywhere), read-only, as its USER, with a
+    pod's resolv.conf and tmpfs on /tmp and /etc/nginx/conf.d as in Kubernetes."""
+    tag, config = frontend_image
+    ctr = _buildah("from", "--quiet", tag)
+    port = free_port()
+    resolv_conf = tmp_path / "resolv.conf"
+    resolv_conf.write_text(POD_RESOLV_CONF)
+    log_path = tmp_path / "frontend.log"
+    script = RUN_SCRIPT.replace(
+        'mount --rbind /proc "$root/proc"\n',
+        'mount --rbind /proc "$root/proc"\n'
+        'mount -t tmpfs -o size=1m,mode=1777 tmpfs "$root/etc/nginx/conf.d"\n'
+        f'touch "$root/etc/resolv.conf" 2>/dev/null || true\n'
+        f'mount --bind "{resolv_conf}" "$root/etc/resolv.conf"\n',
+    )
+    try:
+        root = _buildah("mount", ctr)
+        env = [*config["Env"], f"CALCULATOR_LISTEN_ADDRESS=127.0.0.1:{port}"]
+        argv = [
+            require_executable("unshare"), "--mount", "sh", "-c", script, "run",
+            root, config["User"], "/", *env, "/bin/sh", "-c", ENTRYPOINT_SCRIPT,
+        ]  # fmt: skip
+        # nginx reopens /dev/stdout (its access log) as its user, as it does a pipe in
+        # a container runtime: the log file must be writable for that user.
+        log_path.touch(mode=0o666)
+        log_path.chmod(0o666)
+        with log_path.open("wb") as log:
+            process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
+        server = Server(process, port, log_path)
+        try:
+            try:
+                wait_for_http(server.url + "/healthz", timeout=30, process=process)
+            except RuntimeError as error:
+                raise AssertionError(server.log()[-3000:]) from error
+            yield server
+        finally:
+            server.stop(signal.SIGQUIT, timeout=20)
+    finally:
+        subprocess.run([require_executable("buildah"), "umount", ctr], check=False, timeout=60)
+        _buildah("rm", ctr)
+
+
+def test_frontend_image_ships_the_ui_and_its_nginx_configuration(
+    frontend_image: tuple[str, dict[str, Any]],
+) -> None:
+    """The templates, main config and entrypoint hook land where nginx and its entrypoint
+    look; the UI's files and nothing else from frontend/ are served; USER is numeric 101."""
+    tag, config = frontend_image
     ctr = _buildah("from", "--quiet", tag)
     try:
         root = Path(_buildah("mount", ctr))
         assert config["User"] == "101:101"
         assert list(config["ExposedPorts"]) == ["8080/tcp"]
-        template = root / "etc/nginx/templates/default.conf.template"
-        assert template.read_bytes() == (FRONTEND_DIR / "nginx/default.conf.template").read_bytes()
+        shipped = {
+            "etc/nginx/nginx.conf": "nginx/image/nginx.conf",
+            "etc/nginx/templates/default.conf.template": "nginx/default.conf.template",
+            "etc/nginx/templates/problems.inc.template": "nginx/problems.inc.template",
+            "etc/nginx/templates/resolver.conf.template": "nginx/image/resolver.conf.template",
+            "docker-entrypoint.d/15-calculator-backend.envsh": (
+                "nginx/image/15-calculator-backend.envsh"
+            ),
+        }
+        for inside, source in shipped.items():
+            assert (root / inside).read_bytes() == (FRONTEND_DIR / source).read_bytes(), inside
+        assert os.access(root / "docker-entrypoint.d/15-calculator-backend.envsh", os.X_OK)
+        templates = sorted(p.name for p in (root / "etc/nginx/templates").iterdir())
+        assert templates == sorted(Path(k).name for k in shipped if "templates/" in k)
+        assert not (root / "etc/nginx/conf.d/default.conf").exists()
         html = root / "usr/share/nginx/html"
-        shipped = sorted(p.relative_to(html).as_posix() for p in html.rglob("*") if p.is_file())
+        served = sorted(p.relative_to(html).as_posix() for p in html.rglob("*") if p.is_file())
         expected = sorted(
             p.relative_to(FRONTEND_DIR).as_posix()
             for p in [FRONTEND_DIR / "index.html", *(FRONTEND_DIR / "assets").rglob("*")]
             if p.is_file()
         )
-        assert shipped == expected
-        etc_nginx = sorted(p.relative_to(root).as_posix() for p in (root / "etc/nginx").rglob("*"))
-        assert etc_nginx == ["etc/nginx/templates", "etc/nginx/templates/default.conf.template"]
+        assert served == expected
     finally:
         subprocess.run([require_executable("buildah"), "umount", ctr], check=False, timeout=60)
         _buildah("rm", ctr)
-        _buildah("rmi", tag)
+
+
+def _children(pid: int) -> list[int]:
+    """Process ids whose parent is pid (Linux /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def test_frontend_image_starts_alone_and_answers_502_problem_json_for_the_api(
+    running_frontend: Server,
+) -> None:
+    """With no backend anywhere: nginx starts (it resolves the backend per request, not
+    at start), /healthz is 200, /api/v1/info is 502 problem+json backend_unavailable.
+    The entrypoint hook took the resolver and the backend's full name from the pod's
+    resolv.conf, and nginx runs one worker whatever the machine's CPU count."""
+    url = running_frontend.url
+    assert requests.get(url + "/healthz", timeout=5).status_code == 200
+    assert requests.get(url + "/", timeout=5).status_code == 200
+    answer = requests.get(url + "/api/v1/info", timeout=15)
+    assert answer.status_code == 502, running_frontend.log()[-2000:]
+    assert answer.headers["Content-Type"].startswith("application/problem+json")
+    assert answer.json()["code"] == "backend_unavailable"
+
+    conf_d = Path(f"/proc/{running_frontend.process.pid}/root/etc/nginx/conf.d")
+    assert "resolver 127.0.0.1 valid=10s;" in (conf_d / "resolver.conf").read_text()
+    site = (conf_d / "default.conf").read_text()
+    assert "http://backend-svc.frontend-ns.svc.cluster.local:5000" in site
+    assert len(_children(running_frontend.process.pid)) == 1

@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import re
-import runpy
 import subprocess
 from html.parser import HTMLParser
-
-import pytest
 
 import generate
 import serve
 from calculator import limits
 from calculator.requestlog import REQUEST_ID_RE
-from servers import BACKEND_DIR, FRONTEND_DIR, require_executable
+from servers import FRONTEND_DIR, require_executable
 
 TEMPLATE = (FRONTEND_DIR / "nginx" / "default.conf.template").read_text(encoding="utf-8")
 ASSETS = FRONTEND_DIR / "assets"
@@ -25,30 +22,10 @@ def _directive(name: str, block: str = TEMPLATE) -> str:
     return match.group(1).strip()
 
 
-def _upstream_block() -> str:
-    match = re.search(r"upstream calculator_backend \{(.*?)\n\}", TEMPLATE, re.S)
-    assert match
-    return match.group(1)
-
-
 def _seconds(value: str) -> int:
     match = re.fullmatch(r"(\d+)(s|m)?", value)
     assert match, value
     return int(match.group(1)) * (60 if match.group(2) == "m" else 1)
-
-
-def test_nginx_gives_up_idle_upstream_connections_before_gunicorn(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """nginx's upstream keepalive_timeout is shorter than gunicorn's keepalive, so nginx
-    never reuses a connection gunicorn is closing (which would be a 502)."""
-    monkeypatch.delenv("CALCULATOR_KEEPALIVE", raising=False)
-    gunicorn = runpy.run_path(str(BACKEND_DIR / "gunicorn.conf.py"))
-    nginx_timeout = _seconds(_directive("keepalive_timeout", _upstream_block()))
-    assert 0 < nginx_timeout < gunicorn["keepalive"]
-    assert nginx_timeout == 60
-    assert gunicorn["keepalive"] == 75
-    assert gunicorn["worker_class"] != "sync"  # the sync worker closes every connection
 
 
 def test_nginx_error_pages_are_generated_from_the_problem_table() -> None:
@@ -93,7 +70,7 @@ def test_renderer_matches_gnu_envsubst() -> None:
         ).stdout
         assert serve.render(text, env) == expected, template.name
     rendered = serve.render(TEMPLATE, env)
-    assert "server 10.0.0.7:5000" in rendered
+    assert "http://10.0.0.7:5000" in rendered
     assert "$host" in rendered
     assert "${CALCULATOR_" not in rendered
 
