@@ -9,6 +9,7 @@ actionlint (in `make lint`) checks the workflows' syntax, expressions and run: s
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import json
 import os
@@ -462,3 +463,166 @@ def test_browser_smoke_types_a_sum_into_the_page(nginx_server: Server, tmp_path:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert (tmp_path / "smoke-browser.png").stat().st_size > 0
+
+
+# --- The release deploy, against recording kubectl and kustomize -----------------------
+
+# kustomize >= 5.2's `edit set image NAME=REPO:TAG@DIGEST`, on ./Kustomization.
+FAKE_KUSTOMIZE = """
+import yaml
+assert sys.argv[1:4] == ["edit", "set", "image"], sys.argv
+name, _, ref = sys.argv[4].partition("=")
+repo_tag, _, digest = ref.partition("@")
+repo, _, tag = repo_tag.rpartition(":")
+settings = yaml.safe_load(open("Kustomization"))
+entries = [entry for entry in settings.setdefault("images", []) if entry["name"] == name]
+entry = entries[0] if entries else {"name": name}
+if not entries:
+    settings["images"].append(entry)
+entry.update(newName=repo, newTag=tag, digest=digest)
+yaml.safe_dump(settings, open("Kustomization", "w"))
+"""
+
+# A cluster of one namespace: apply -k renders with the real kubectl's kustomize and keeps
+# the result; get answers from it; port-forward relays to FAKE_FORWARD_PORT.
+FAKE_KUBECTL = """
+import socket, subprocess, threading, yaml
+args = sys.argv[1:]
+if args[:1] == ["-n"]:
+    args = args[2:]
+state = os.environ["FAKE_STATE"]
+if args[:1] == ["version"]:
+    print(json.dumps({"serverVersion": {"major": "1", "minor": os.environ["FAKE_MINOR"]}}))
+elif args[:2] == ["apply", "-k"]:
+    rendered = subprocess.run(
+        [os.environ["REAL_KUBECTL"], "kustomize", args[2]], capture_output=True, text=True,
+        check=True,
+    ).stdout
+    open(state, "w").write(rendered)
+elif args[:2] == ["get", "deployments"]:
+    docs = [d for d in yaml.safe_load_all(open(state)) if d and d["kind"] == "Deployment"]
+    print(" ".join(c["image"] for d in docs for c in d["spec"]["template"]["spec"]["containers"]))
+elif args[:1] == ["port-forward"]:
+    local = int(args[2].split(":")[0])
+    listener = socket.create_server(("127.0.0.1", local))
+
+    def pipe(source, sink):
+        while data := source.recv(65536):
+            sink.sendall(data)
+        sink.shutdown(socket.SHUT_WR)
+
+    while True:
+        client, _ = listener.accept()
+        upstream = socket.create_connection(("127.0.0.1", int(os.environ["FAKE_FORWARD_PORT"])))
+        threading.Thread(target=pipe, args=(client, upstream), daemon=True).start()
+        threading.Thread(target=pipe, args=(upstream, client), daemon=True).start()
+"""
+
+
+def released_refs(facts: dict[str, str], directory: Path) -> dict[str, str]:
+    """One released reference (tag and a made-up digest) per image, written as the release
+    workflow's image job writes them."""
+    directory.mkdir()
+    refs = {}
+    for image in json.loads(facts["images"]):
+        digest = hashlib.sha256(image["name"].encode()).hexdigest()
+        refs[image["name"]] = f"ghcr.io/example/{image['name']}:{facts['version']}@sha256:{digest}"
+        (directory / image["name"]).write_text(refs[image["name"]] + "\n", encoding="utf-8")
+    return refs
+
+
+def deploy_release(
+    tmp_path: Path, refs_dir: Path, forward_port: int, minor: str = "30"
+) -> tuple[subprocess.CompletedProcess[str], list[list[str]]]:
+    """Run deploy-release.sh with the fake kubectl and kustomize; its result and their calls."""
+    real_kubectl = require_executable("kubectl")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    log = tmp_path / "calls.jsonl"
+    log.touch()
+    make_stub(bin_dir, "kustomize", FAKE_KUSTOMIZE)
+    make_stub(bin_dir, "kubectl", FAKE_KUBECTL)
+    result = subprocess.run(
+        ["bash", str(SCRIPTS_DIR / "deploy-release.sh"), "--refs-dir", str(refs_dir)],
+        env={
+            "PATH": f"{bin_dir}{os.pathsep}/usr/bin:/bin",
+            "PYTHON": sys.executable,
+            "STUB_LOG": str(log),
+            "REAL_KUBECTL": real_kubectl,
+            "FAKE_STATE": str(tmp_path / "cluster.yaml"),
+            "FAKE_MINOR": minor,
+            "FAKE_FORWARD_PORT": str(forward_port),
+            "HOME": str(tmp_path),
+        },
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    return result, recorded(log)
+
+
+@pytest.mark.integration
+def test_release_deploy_applies_tag_and_digest_waits_and_smoke_checks(
+    facts: dict[str, str], nginx_server: Server, tmp_path: Path
+) -> None:
+    """deploy-release.sh sets every image to its released tag@digest in a scratch copy of
+    k8s/ (kustomize edit), applies it (what real kustomize renders runs those exact
+    references), waits for every Deployment's rollout in the namespace, and passes the
+    HTTP smoke check through a port-forward to the UI Service's port."""
+    refs = released_refs(facts, tmp_path / "refs")
+    result, calls = deploy_release(tmp_path, tmp_path / "refs", nginx_server.port)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "http OK" in result.stdout
+
+    edits = [call for call in calls if call[0] == "kustomize"]
+    assert sorted(call[-1] for call in edits) == sorted(f"{n}={r}" for n, r in refs.items())
+    (workdir,) = {call[1] for call in edits}
+    assert Path(workdir) != ROOT / "k8s"
+    applies = [call for call in calls if call[0] == "kubectl" and "apply" in call]
+    assert [call[2:] for call in applies] == [["apply", "-k", workdir]]
+
+    rendered = yaml.safe_load_all((tmp_path / "cluster.yaml").read_text(encoding="utf-8"))
+    deployed = {
+        box["image"]
+        for doc in rendered
+        if doc and doc["kind"] == "Deployment"
+        for box in doc["spec"]["template"]["spec"]["containers"]
+    }
+    assert deployed == set(refs.values())
+
+    waits = [call[2:] for call in calls if call[0] == "kubectl" and "rollout" in call]
+    assert sorted(waits) == sorted(
+        ["-n", facts["namespace"], "rollout", "status", f"deployment/{name}", "--timeout=300s"]
+        for name in facts["deployments"].split()
+    )
+    (forward,) = [call[2:] for call in calls if call[0] == "kubectl" and "port-forward" in call]
+    assert forward[:4] == [
+        "-n",
+        facts["namespace"],
+        "port-forward",
+        f"service/{facts['ui-service']}",
+    ]
+    assert forward[4].endswith(f":{facts['ui-port']}")
+
+
+@pytest.mark.parametrize(
+    ("minor", "ref", "message"),
+    [
+        ("29", None, "1.30 or newer is needed"),
+        ("30", "ghcr.io/example/image:1.0.0", "not REPO:TAG@sha256:DIGEST"),
+    ],
+    ids=["cluster-too-old", "reference-without-digest"],
+)
+def test_release_deploy_refuses_before_applying(
+    facts: dict[str, str], tmp_path: Path, minor: str, ref: str | None, message: str
+) -> None:
+    """A cluster older than the manifests need, or a reference without its digest, stops
+    the deploy with the reason before anything is applied."""
+    refs = released_refs(facts, tmp_path / "refs")
+    if ref is not None:
+        (tmp_path / "refs" / next(iter(refs))).write_text(ref, encoding="utf-8")
+    result, calls = deploy_release(tmp_path, tmp_path / "refs", forward_port=9, minor=minor)
+    assert result.returncode != 0
+    assert message in result.stderr
+    assert not [call for call in calls if "apply" in call]
