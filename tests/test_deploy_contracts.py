@@ -8,6 +8,7 @@ file only makes the named test here fail.
 from __future__ import annotations
 
 import ipaddress
+import math
 import re
 from typing import Any
 
@@ -40,7 +41,7 @@ from deploy_support import (
 from nginx_server import run_nginx
 
 import serve
-from servers import GUNICORN_ARGV, run_gunicorn
+from servers import FRONTEND_DIR, GUNICORN_ARGV, run_gunicorn
 
 BACKEND_PORT = 5000
 FRONTEND_PORT = 8080
@@ -291,6 +292,21 @@ def test_autoscaled_deployments_leave_the_replica_count_to_the_autoscaler(
     deployment = find("Deployment", target["name"])
     assert "replicas" not in deployment["spec"]
     assert 2 <= hpa["spec"]["minReplicas"] < hpa["spec"]["maxReplicas"]
+
+
+def _cpus(quantity: str) -> float:
+    """A Kubernetes CPU quantity (500m, 2) in CPUs."""
+    return int(quantity[:-1]) / 1000 if quantity.endswith("m") else float(quantity)
+
+
+def test_nginx_runs_no_more_workers_than_its_cpu_limit_allows() -> None:
+    """The image's nginx.conf fixes worker_processes (never `auto`, which counts the
+    node's CPUs, not the pod's) at no more than the frontend's CPU limit rounded up."""
+    conf = (FRONTEND_DIR / "nginx" / "image" / "nginx.conf").read_text(encoding="utf-8")
+    (workers,) = re.findall(r"^\s*worker_processes\s+(\S+);", conf, re.M)
+    assert workers.isdigit(), f"worker_processes {workers}"
+    limit = _cpus(container(find("Deployment", "frontend"))["resources"]["limits"]["cpu"])
+    assert 1 <= int(workers) <= max(1, math.ceil(limit))
 
 
 # --- Selectors and labels ---------------------------------------------------------------
