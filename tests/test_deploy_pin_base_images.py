@@ -21,7 +21,7 @@ from servers import ROOT
 SCRIPT = ROOT / "scripts" / "pin-base-images.sh"
 STUB = """#!/bin/sh
 echo "$*" >>"$STUB_LOG"
-printf 'Name:      docker.io/x\\nMediaType: application/vnd.oci.image.index.v1+json\\n'
+printf 'Name:      example/x\\nMediaType: application/vnd.oci.image.index.v1+json\\n'
 printf 'Digest:    %s\\n' "$STUB_DIGEST"
 """
 BASE_ARGS = {"backend": "PYTHON_IMAGE", "frontend": "NGINX_IMAGE"}
