@@ -74,7 +74,11 @@ main() {
   root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
   check_versions
   kube apply -k "$root/k8s"
-  kube -n frontend-ns rollout status deployment/backend deployment/frontend --timeout=300s
+  # One Deployment per call: older kubectl refuses several in one rollout status.
+  local deployment
+  for deployment in backend frontend; do
+    kube -n frontend-ns rollout status "deployment/$deployment" --timeout=300s
+  done
 }
 
 main "$@"

@@ -249,7 +249,8 @@ check_rolling_restart_without_failures() {
   loop=$!
   sleep 3
   kube -n "$NAMESPACE" rollout restart deployment/backend deployment/frontend
-  kube -n "$NAMESPACE" rollout status deployment/backend deployment/frontend --timeout=300s
+  kube -n "$NAMESPACE" rollout status deployment/backend --timeout=300s
+  kube -n "$NAMESPACE" rollout status deployment/frontend --timeout=300s
   kube -n "$NAMESPACE" delete pod "$(backend_pods | head -n 1)"
   kube -n "$NAMESPACE" rollout status deployment/backend --timeout=300s
   wait "$loop"

@@ -121,7 +121,9 @@ def test_deploy_applies_only_to_a_cluster_and_kubectl_new_enough(
     if applies:
         assert result.returncode == 0, result.stderr
         assert applied == [["--context", "kind-x", "apply", "-k", str(ROOT / "k8s")]]
-        assert kubectl[-1][:5] == ["--context", "kind-x", "-n", "frontend-ns", "rollout"]
+        waited = [call[6] for call in kubectl if call[4:6] == ["rollout", "status"]]
+        assert waited == ["deployment/backend", "deployment/frontend"]
+        assert kubectl.index(applied[0]) < len(kubectl) - len(waited)
     else:
         assert result.returncode == 1
         assert applied == []
