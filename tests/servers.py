@@ -155,9 +155,12 @@ class Server:
 
 
 @contextmanager
-def run_gunicorn(env: Mapping[str, str] | None = None, workers: int = 2) -> Iterator[Server]:
-    """Run the production gunicorn command on a free loopback port until the block exits."""
-    port = free_port()
+def run_gunicorn(
+    env: Mapping[str, str] | None = None, workers: int = 2, port: int | None = None
+) -> Iterator[Server]:
+    """Run the production gunicorn command on a loopback port (a free one unless given)
+    until the block exits."""
+    port = port or free_port()
     with tempfile.TemporaryDirectory(prefix="calculator-gunicorn-") as tmp:
         log_path = Path(tmp) / "server.log"
         full_env = {

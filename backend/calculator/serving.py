@@ -1,0 +1,280 @@
+"""How gunicorn serves the app: the worker class and server hooks that gunicorn.conf.py names.
+
+Only supported extension points are used (a worker class and server hooks); nothing in
+gunicorn is replaced. The shutdown sequence is described in docs/operations.md.
+
+No web framework is imported here: gunicorn's master loads this module before any worker
+loads the app, and the app's metrics must not be imported before `when_ready` has set
+their environment.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import shutil
+import socket
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+from typing import TYPE_CHECKING, Any
+
+from gunicorn import util
+from gunicorn.http import errors as http_errors
+from gunicorn.workers.base import Worker as BaseWorker
+from gunicorn.workers.gthread import ThreadWorker
+
+from . import problems
+from .drain import DRAIN_FILE_ENV
+
+if TYPE_CHECKING:
+    from gunicorn.arbiter import Arbiter
+    from gunicorn.http.message import Request
+
+METRICS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
+DRAIN_SECONDS_ENV = "CALCULATOR_DRAIN_SECONDS"
+SHM_DIR = "/dev/shm"  # noqa: S108 - tmpfs, writable even with a read-only root file system
+DEFAULT_DRAIN_SECONDS = 5.0
+
+
+# --- Settings from the environment ---------------------------------------------------
+
+
+def env_int(name: str, default: int, minimum: int) -> int:
+    """Integer setting from the environment; a bad value stops start-up with its name."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = minimum - 1
+    if value < minimum:
+        raise ValueError(f"{name}={raw!r}: expected an integer >= {minimum}")
+    return value
+
+
+def env_seconds(name: str, default: float) -> float:
+    """Non-negative number of seconds from the environment."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value < 3600:  # also rejects nan and inf
+        raise ValueError(f"{name}={raw!r}: expected seconds between 0 and 3600")
+    return value
+
+
+def drain_seconds() -> float:
+    """How long a worker keeps serving after SIGTERM while /readyz answers 503."""
+    return env_seconds(DRAIN_SECONDS_ENV, DEFAULT_DRAIN_SECONDS)
+
+
+def bind_address(host: str, port: int) -> str:
+    """gunicorn's bind syntax for host and port (IPv6 literals in brackets)."""
+    return f"[{host}]:{port}" if ":" in host and not host.startswith("[") else f"{host}:{port}"
+
+
+def shm_dir() -> str | None:
+    """The shared-memory directory where it exists (Linux), else None (the temp directory)."""
+    return SHM_DIR if os.path.isdir(SHM_DIR) else None
+
+
+# --- Errors gunicorn answers itself ------------------------------------------------------
+
+# gunicorn's own statuses for the request errors it detects; any other ParseException is 400.
+_STATUS_OF_ERROR: tuple[tuple[type[Exception], int], ...] = (
+    (http_errors.LimitRequestLine, 414),
+    (http_errors.LimitRequestHeaders, 431),
+    (http_errors.ExpectationFailed, 417),
+    (http_errors.ForbiddenProxyRequest, 403),
+    (http_errors.UnsupportedTransferCoding, 501),
+    (http_errors.ConfigurationProblem, 500),
+    (http_errors.InvalidResponseHeader, 500),  # the app's fault, not the client's
+    (http_errors.InvalidResponseHeaderName, 500),
+)
+# What the client can do instead, added to gunicorn's description of the broken rule.
+_HINTS = {
+    414: "Send long or non-ASCII expressions in a POST JSON body instead, "
+    'e.g. POST /api/v1/evaluate with {"expression": "..."}',
+}
+
+
+def error_status(exc: BaseException) -> int:
+    """The HTTP status for an error found before the app runs."""
+    for error, status in _STATUS_OF_ERROR:
+        if isinstance(exc, error):
+            return status
+    return 400 if isinstance(exc, http_errors.ParseException) else 500
+
+
+def problem_response(status: int, message: str) -> bytes:
+    """A complete HTTP/1.1 problem+json response that closes the connection."""
+    code = problems.code_for_status(status)
+    detail = message[:200] or None
+    if detail and status in _HINTS:
+        detail = f"{detail.rstrip('.')}. {_HINTS[status]}"
+    request_id = uuid.uuid4().hex
+    document = problems.document(code, detail, request_id, status=status)
+    body = problems.dumps(document).encode()
+    head = (
+        f"HTTP/1.1 {status} {document['title']}\r\n"
+        "Connection: close\r\n"
+        f"Content-Type: {problems.MIME}\r\n"
+        f"Content-Length: {len(body)}\r\n"
+        f"X-Request-ID: {request_id}\r\n"
+        f"X-Served-By: {socket.gethostname()}\r\n"
+        "\r\n"
+    )
+    return head.encode("latin-1") + body
+
+
+# --- The worker ----------------------------------------------------------------------------
+
+
+class Worker(ThreadWorker):  # type: ignore[misc]
+    """gunicorn's gthread worker, with a drain on SIGTERM and problem+json protocol errors.
+
+    SIGTERM: keep serving for drain_seconds() while /readyz answers 503 and every response
+    closes its connection, then stop accepting and close the listening socket at once
+    (gthread would keep it open until its last connection ends, and the kernel would keep
+    completing handshakes nobody accepts), then finish in-flight requests.
+    """
+
+    _stop_at: float | None = None
+    draining = False
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        """SIGTERM: start the drain (a second SIGTERM, or no drain, stops now)."""
+        seconds = drain_seconds()
+        if self._stop_at is not None or seconds <= 0:
+            super().handle_exit(sig, frame)
+            return
+        # Signal handler: only note the deadline; notify() acts on it from the main loop.
+        self._stop_at = time.monotonic() + seconds
+
+    def notify(self) -> None:
+        """Main loop heartbeat (at least once a second): start and end the drain."""
+        super().notify()
+        if self._stop_at is None:
+            return
+        if not self.draining:
+            self.draining = True
+            drain_file = os.environ.get(DRAIN_FILE_ENV)
+            if drain_file:
+                Path(drain_file).touch()
+            self.log.info("draining for %gs: /readyz answers 503", drain_seconds())
+        if self.alive and time.monotonic() >= self._stop_at:
+            super().handle_exit(0, None)
+
+    def set_accept_enabled(self, enabled: bool) -> None:
+        """Stopping: close the listening socket, so new connections are refused, not held."""
+        super().set_accept_enabled(enabled)
+        if not enabled and not self.alive:
+            for listener in self.sockets:
+                listener.close()
+            self.log.info("graceful stop: listener closed, finishing in-flight requests")
+
+    def handle_quit(self, sig: int, frame: FrameType | None) -> None:
+        """SIGINT/SIGQUIT: exit now, without gthread's pool shutdown in the signal handler.
+
+        gthread's handler calls ThreadPoolExecutor.shutdown(), which takes the lock that
+        submit() may hold in the interrupted main thread (CPython issue 121649): the worker
+        would hang until the master kills it. Interpreter exit still stops idle threads.
+        """
+        BaseWorker.handle_quit(self, sig, frame)
+
+    def handle_error(self, req: Request | None, client: Any, addr: Any, exc: Exception) -> None:
+        """Answer an HTTP error found before the app runs as problem+json, not HTML."""
+        status = error_status(exc)
+        peer = addr[0] if addr else ""
+        if status < 500:
+            self.log.warning("Invalid request from ip=%s: %s", peer, exc)
+            message = str(exc)
+        else:
+            self.log.exception("Error handling request from ip=%s", peer)
+            message = ""
+        try:
+            util.write_nonblock(client, problem_response(status, message))
+        except OSError:
+            self.log.debug("Failed to send error message.")
+
+
+# --- Server hooks ----------------------------------------------------------------------------
+
+
+@dataclass
+class _Runtime:
+    """Per-run private directory (drain marker, metrics), owned by the master."""
+
+    directory: str
+    master_pid: int
+
+    def remove(self) -> None:
+        # atexit handlers also run in workers, which are forks of the master.
+        if os.getpid() == self.master_pid:
+            shutil.rmtree(self.directory, ignore_errors=True)
+
+
+def _empty_directory(path: str) -> None:
+    for entry in os.scandir(path):
+        if entry.is_dir(follow_symlinks=False):
+            shutil.rmtree(entry.path)
+        else:
+            os.unlink(entry.path)
+
+
+def when_ready(server: Arbiter) -> None:
+    """Master, listening, no worker yet: a fresh drain-marker path and metrics directory."""
+    # Here rather than in on_starting: a failure to bind the port exits before this,
+    # and would otherwise leave the directory behind.
+    runtime = _Runtime(tempfile.mkdtemp(prefix="calculator-", dir=shm_dir()), os.getpid())
+    server.calculator_runtime = runtime
+    # on_exit covers gunicorn's normal exits, atexit the rest (all but SIGKILL).
+    atexit.register(runtime.remove)
+    # Always a fresh private path, so a marker left by an earlier run cannot make a new
+    # server report itself as shutting down.
+    os.environ[DRAIN_FILE_ENV] = os.path.join(runtime.directory, "draining")
+
+    # prometheus_client picks its multiprocess value class when first imported, so the
+    # variable must be set before a worker imports the app. Files left by an earlier
+    # run would be summed into this one's counters: start from an empty directory.
+    metrics_dir = os.environ.get(METRICS_DIR_ENV, "").strip()
+    if metrics_dir:
+        os.makedirs(metrics_dir, exist_ok=True)
+        _empty_directory(metrics_dir)
+    else:
+        metrics_dir = os.path.join(runtime.directory, "metrics")
+        os.mkdir(metrics_dir)
+        os.environ[METRICS_DIR_ENV] = metrics_dir
+    server.log.info("runtime directory %s, metrics directory %s", runtime.directory, metrics_dir)
+
+
+def pre_request(worker: BaseWorker, req: Request) -> None:
+    """Worker, before the app: log the request line (debug); close after it while draining."""
+    worker.log.debug("%s %s", req.method, req.path)
+    # gunicorn drops hop-by-hop headers set by a WSGI app (PEP 3333), so the server has to
+    # decide "Connection: close". Clients on kept-alive connections (nginx) then reconnect,
+    # to an instance that is still ready.
+    if getattr(worker, "draining", False):
+        req.force_close()
+
+
+def child_exit(server: Arbiter, worker: BaseWorker) -> None:
+    """Master, a worker exited: drop its live-gauge files; its counters stay summed."""
+    from prometheus_client import multiprocess  # noqa: PLC0415 - after when_ready's env
+
+    multiprocess.mark_process_dead(worker.pid)  # type: ignore[no-untyped-call]
+
+
+def on_exit(server: Arbiter) -> None:
+    """Master, exiting: remove the runtime directory (drain marker and private metrics)."""
+    runtime: _Runtime | None = getattr(server, "calculator_runtime", None)
+    if runtime is not None:
+        runtime.remove()
