@@ -1,16 +1,15 @@
 """Faults under load through the real nginx template and real gunicorn, on loopback.
 
-Rolling restarts lose no request of either method (nginx retries a refused or dropped
-request on the next backend, and a stopping backend closes its listening socket instead of
-holding new connections it will never answer); a dead backend is a prompt 502
-problem+json; a backend that comes back gets traffic without nginx being restarted.
+Rolling restarts lose no request of either method (a stopping backend drains, then closes
+its listening socket instead of holding new connections it will never answer); a dead
+backend is a prompt 502 problem+json; a backend that comes back gets traffic without nginx
+being restarted.
 """
 
 from __future__ import annotations
 
 import signal
 import threading
-import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -19,26 +18,32 @@ import pytest
 import requests
 from nginx_server import run_nginx
 
-from servers import Server, free_port, run_gunicorn, wait_until
+from servers import Server, child_pids, free_port, run_gunicorn, wait_until
 
 pytestmark = pytest.mark.integration
 
 # Every request must reach a backend: lift nginx's per-client rate limit.
 NO_RATE_LIMIT = {"CALCULATOR_RATE_LIMIT_RPS": "100000", "CALCULATOR_RATE_LIMIT_BURST": "100000"}
 # A short drain keeps the test short; the sequence is the production one.
-BACKEND_ENV = {"CALCULATOR_DRAIN_SECONDS": "1"}
+BACKEND_ENV = {"CALCULATOR_DRAIN_SECONDS": "1", "GUNICORN_CMD_ARGS": "--reuse-port"}
 CLIENTS = 4
-# nginx's default fail_timeout: how long a backend that refused a connection is left out.
-FAIL_TIMEOUT = 10
 
 
-def two_backends(first: int, second: int) -> dict[str, str]:
-    """Template variables for nginx in front of two loopback backends.
+def start_backend(stack: ExitStack, port: int) -> Server:
+    """A backend sharing `port` with the others (SO_REUSEPORT), serving once this returns.
 
-    The template names one backend address (in the cluster a Service, whose endpoints are
-    the pods); two backends on loopback are two upstream servers.
+    nginx proxies to one address, as in the cluster, where the address is a Service and
+    the kernel (kube-proxy) picks a pod per new connection; here the kernel picks among the
+    gunicorn instances listening on the port.
     """
-    return {"CALCULATOR_BACKEND_HOST": f"127.0.0.1:{first}; server 127.0.0.1", **NO_RATE_LIMIT}
+    server = stack.enter_context(run_gunicorn(BACKEND_ENV, port=port))
+
+    def answers() -> bool:
+        pid = requests.get(server.url + "/api/v1/info", timeout=5).json()["pid"]
+        return pid in child_pids(server.process.pid)
+
+    wait_until(answers, 30, "the new backend answering", interval=0.01)
+    return server
 
 
 class Load:
@@ -97,22 +102,17 @@ def served_more(load: Load, extra: int) -> None:
 def test_rolling_restart_loses_no_request() -> None:
     """SIGTERM one backend, start it again, then the other, under GET and POST load
     through nginx: every request is answered 200 with the right result."""
-    ports = [free_port(), free_port()]
+    port = free_port()
     with ExitStack() as stack:
-        backends = [stack.enter_context(run_gunicorn(BACKEND_ENV, port=p)) for p in ports]
-        nginx = stack.enter_context(run_nginx(ports[1], **two_backends(*ports)))
+        backends = [start_backend(stack, port) for _ in range(2)]
+        nginx = stack.enter_context(run_nginx(port, **NO_RATE_LIMIT))
         with Load(nginx.url).running() as load:
             served_more(load, 20)
-            for index, port in enumerate(ports):
-                stopped: Server = backends[index]
+            for index, stopped in enumerate(list(backends)):
                 assert stopped.stop(signal.SIGTERM) == 0, stopped.log()[-3000:]
-                next_stop = time.monotonic() + FAIL_TIMEOUT + 1
                 served_more(load, 20)  # only the other backend is left
-                backends[index] = stack.enter_context(run_gunicorn(BACKEND_ENV, port=port))
+                backends[index] = start_backend(stack, port)
                 served_more(load, 20)
-                # nginx takes a backend that failed back after FAIL_TIMEOUT, as a rolling
-                # update waits for the new pod before stopping the next one.
-                time.sleep(max(0.0, next_stop - time.monotonic()))
         errors = [line for line in nginx.log().splitlines() if "[error]" in line]
         assert load.failures() == {}, (load.answers, errors[:3])
         assert min(load.served("GET"), load.served("POST")) >= 80
