@@ -458,3 +458,34 @@ def test_no_horizontal_scroll_from_360px(open_page: OpenPage, nginx_server: Serv
         expect(page.locator("#result-note")).to_contain_text("Rounded to 100 digits")
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, f"{overflow}px of horizontal overflow at {width}px"
+
+
+def test_permalink_opens_evaluated_and_follows_the_calculation(
+    open_page: OpenPage, nginx_server: Server
+) -> None:
+    """/?q=2^100 opens with 2^100 calculated (without adding it to the history); the
+    address follows each calculation, so copying it shares what is on screen, and AC
+    clears it. The page still runs no inline script (the CSP watcher sees nothing)."""
+    watched = load(open_page, nginx_server, path="/?q=2^100")
+    page = watched.page
+    expect(page.locator("#expression")).to_have_value("2^100")
+    expected = page.request.post(
+        nginx_server.url + "/api/v1/evaluate", data={"expression": "2^100"}
+    ).json()["result"]
+    expect(page.locator("#result")).to_have_attribute("data-value", expected)
+    expect(page.locator("#history-list .history-item")).to_have_count(0)
+
+    page.locator("#expression").fill("1+2×3")
+    page.locator("#expression").press("Enter")
+    expect(page.locator("#result")).to_have_attribute("data-value", "7")
+    expect(page).to_have_url(re.compile(r"/\?q=1%2B2"))
+    shared = page.url
+    press_keys(page, "AC")
+    expect(page).not_to_have_url(re.compile(r"q="))
+
+    other = open_page()
+    other.page.goto(shared)
+    expect(other.page.locator("#expression")).to_have_value("1+2×3")
+    expect(other.page.locator("#result")).to_have_attribute("data-value", "7")
+    assert watched.problems() == []
+    assert other.problems() == []
