@@ -182,6 +182,25 @@ def test_make_targets_the_workflows_run_exist(target: str) -> None:
     assert result.returncode == 0, result.stderr
 
 
+def workflow_script_paths() -> list[str]:
+    """Every repository script a workflow runs by path (./x.sh, scripts/x, .github/scripts/x)."""
+    paths = set()
+    for _, _, job in all_jobs():
+        for command in run_commands(job):
+            paths.update(re.findall(r"(?:^|\s)(?:\./)?((?:\.github/)?scripts/[\w.-]+)", command))
+    return sorted(paths)
+
+
+@pytest.mark.parametrize("script", workflow_script_paths())
+def test_scripts_the_workflows_run_exist(script: str) -> None:
+    """Each script a workflow runs exists; one run directly (not through an interpreter)
+    is executable."""
+    path = ROOT / script
+    assert path.is_file(), script
+    if path.suffix == ".sh":
+        assert os.access(path, os.X_OK), f"{script} is not executable"
+
+
 # --- Names and ports come from k8s/ -----------------------------------------------------
 
 
