@@ -31,9 +31,12 @@ def key(page: Page, text: str) -> Locator:
 
 
 def press_keys(page: Page, *texts: str) -> None:
-    """Click keypad buttons by their visible text, in order."""
+    """Click keypad buttons by their visible text, in order; after = wait for the answer,
+    as a person does before pressing the next key."""
     for text in texts:
         key(page, text).click()
+        if text == "=":
+            expect(page.locator("#calculator-form")).not_to_have_attribute("aria-busy", "true")
 
 
 def calculate(page: Page, expression: str) -> None:

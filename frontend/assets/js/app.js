@@ -278,7 +278,11 @@ function maxResultChars() {
 
 function showDigits() {
   if (!shown) return;
-  ui.digitsText.textContent = formatDecimal(shown.result, seps);
+  // A line may break after any digit group, never inside one.
+  const groups = formatDecimal(shown.result, seps).split(seps.group);
+  ui.digitsText.replaceChildren(
+    ...groups.flatMap((group, i) => (i === 0 ? [group] : [seps.group, document.createElement("wbr"), group])),
+  );
   const count = significantDigits(shown.result);
   ui.digitsCount.textContent = `${count.toLocaleString()} significant digits${shown.exact ? ", exact" : ""}. Copy gives the plain digits.`;
   ui.digitsDialog.showModal();
@@ -371,7 +375,7 @@ function historyItem(entry, index) {
   button.className = "history-item";
   button.dataset.index = String(index);
   const expression = span("history-expression", entry.expression);
-  const result = span("history-result", `${exact ? "=" : "≈"}\u00a0${abbreviate(full, 32)}`);
+  const result = span("history-result", `${exact ? "=" : "≈"}\u00a0${abbreviate(full, 26)}`);
   button.append(expression, result);
   button.title = "Use again";
 
@@ -385,7 +389,7 @@ function historyItem(entry, index) {
     ["Time", Number.isFinite(entry.elapsedMs) ? `${entry.elapsedMs} ms` : ""],
     ["Request ID", entry.requestId || ""],
     ["Version", entry.version || ""],
-    ["Result", `${exact ? "exact" : `${entry.precision || "?"} significant digits`}${entry.fraction ? ` · ${entry.fraction}` : ""}`],
+    ["Result", exact ? "exact" : `${entry.precision || "?"} significant digits${entry.fraction ? ` · ${abbreviate(entry.fraction, 40)}` : ""}`],
     ["At", when.toLocaleString()],
   ];
   for (const [name, value] of rows) {
