@@ -67,7 +67,7 @@ def integer_power(base: Fraction, exponent: int) -> Fraction:
 
 def integer_root(value: int, degree: int) -> int | None:
     """The exact degree-th root of a non-negative integer, or None if it is not a power."""
-    if value < 2:
+    if value < 2 or degree == 1:
         return value
     bits = value.bit_length()
     if degree >= bits:  # the root would lie strictly between 1 and 2

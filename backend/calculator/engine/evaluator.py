@@ -51,6 +51,10 @@ CONVERSION_BITS_SQUARED_PER_UNIT = 70_000
 MAX_EXPONENT_BITS = MAX_BITS
 
 
+# The radius of a value taken by the cap rule: below 10^-CAP_RULE_DIGITS (2^-33,552).
+ASSUMED = arb(0, arb(2) ** -34_000)
+
+
 def _size(x: arb) -> int:
     """The binary exponent of an exact ball value (its midpoint or radius); 0 for 0."""
     mantissa, exponent = x.man_exp()
@@ -131,9 +135,10 @@ class Evaluator:
         return x
 
     def assumed(self, value: Fraction) -> arb:
-        """A value taken by the cap rule: exact digits, but not a proven result."""
+        """A value taken by the cap rule: a ball around it narrower than the rule's width,
+        so that it stays approximate (never an exact result) through what follows."""
         self.jumps.assumed = True
-        return arb(fmpq(value.numerator, value.denominator))
+        return arb(fmpq(value.numerator, value.denominator)) + ASSUMED
 
     # --- the tree ---------------------------------------------------------------------
 
@@ -208,8 +213,9 @@ class Evaluator:
             if exponent_sign < 0:
                 raise division_by_zero("0 raised to a negative power is undefined")
             value = Fraction(int(exponent_sign == 0))
-            exact = isinstance(base, Fraction) and not self.jumps.assumed
-            return value if exact else self.assumed(value)
+            # Exact when both signs are proven: 0^x is 0 for every x > 0.
+            proven = isinstance(exponent, Fraction) or exponent_sign != 0
+            return value if isinstance(base, Fraction) and proven else self.assumed(value)
         if sign < 0:
             if not isinstance(exponent, Fraction):
                 # Only an integer exponent gives a real power of a negative base.

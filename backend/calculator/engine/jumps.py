@@ -16,7 +16,7 @@ from typing import TypeAlias, TypeVar
 
 from flint import arb
 
-from ..limits import CAP_RULE_DIGITS
+from ..limits import CAP_RULE_DIGITS, MAX_WORKING_BITS
 from .errors import MathError
 
 T = TypeVar("T")
@@ -24,6 +24,10 @@ Value: TypeAlias = Fraction | arb
 
 # Half the width an enclosure may have at the cap and still count as its jump point.
 CAP_RADIUS = Fraction(1, 10**CAP_RULE_DIGITS)
+
+
+# See ends(): radii more than this many bits below the midpoint's last bit are widened.
+RADIUS_FLOOR_BITS = 4 * MAX_WORKING_BITS
 
 
 class Undecided(Exception):  # noqa: N818 - a signal to the precision loop, not an error
@@ -64,6 +68,13 @@ def ends(x: Value) -> tuple[Fraction, Fraction]:
         int(radius),
         int(radius_exponent),
     )
+    if radius and radius_exponent < exponent - RADIUS_FLOOR_BITS:
+        # A radius far below the midpoint's last bit (tanh(7e239) is 1 within
+        # 2^-10^240) is widened to one that is cheap to represent: still an enclosure.
+        radius, radius_exponent = 1, exponent - RADIUS_FLOOR_BITS
+    if radius and mantissa and exponent < radius_exponent - RADIUS_FLOOR_BITS:
+        # A midpoint negligible next to the radius: [-2r, 2r] encloses the value.
+        mantissa, radius = 0, 2 * radius
     base = min(exponent, radius_exponent)
     middle = mantissa << (exponent - base)
     spread = radius << (radius_exponent - base)
