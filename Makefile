@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 POLICY := $(VENV)/policy/.installed
 NODE_TOOLS := node_modules/.installed
 
-.PHONY: help run test lint format clean bench e2e deploy generate
+.PHONY: help run test lint format clean bench e2e deploy generate fuzz
 
 help: ## List the targets
 	@grep -E '^[a-z0-9]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -61,6 +61,9 @@ generate: $(STAMP) ## Regenerate files derived from the code (nginx's error page
 format: $(STAMP) ## Apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+fuzz: $(STAMP) ## Engine against mpmath on 100,000 generated expressions (FUZZ_ARGS=--seed N)
+	$(BIN)/python tools/fuzz.py $(FUZZ_ARGS)
 
 bench: $(STAMP) ## Benchmarks: engine worst cases, nginx vs direct req/s (not in CI)
 	$(BIN)/python tests/bench.py $(BENCH_ARGS)
