@@ -86,7 +86,7 @@ class Evaluator:
         self,
         bits: int,
         budget: WorkBudget,
-        exact: dict[Node, Fraction],
+        exact: dict[int, Fraction],
         conversions: dict[Fraction, fmpq],
         at_cap: bool,
     ) -> None:
@@ -143,12 +143,12 @@ class Evaluator:
     # --- the tree ---------------------------------------------------------------------
 
     def eval(self, node: Node) -> Value:
-        cached = self.exact.get(node)
+        cached = self.exact.get(id(node))  # by identity: hashing a subtree costs more
         if cached is not None:
             return cached
         result = self._eval(node)
         if isinstance(result, Fraction):
-            self.exact[node] = result
+            self.exact[id(node)] = result
         return result
 
     def _eval(self, node: Node) -> Value:

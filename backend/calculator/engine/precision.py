@@ -46,7 +46,7 @@ def run(tree: Node, precision: int) -> Result:
     """Evaluate a tree; the answer has `precision` significant digits, all proven, or is
     exact. Each failed attempt doubles the working precision."""
     budget = WorkBudget()  # shared by all attempts: the total cost is bounded
-    exact: dict[Node, Fraction] = {}  # exact subtrees are computed once, not per attempt
+    exact: dict[int, Fraction] = {}  # exact subtrees are computed once, not per attempt
     conversions: dict[Fraction, fmpq] = {}
     bits = first_bits(precision)
     with _FLINT:
