@@ -209,6 +209,13 @@ def test_without_nginx_the_fallback_serves_the_same_ui(tmp_path: Path) -> None:
         assert answer.json()["code"] == "division_by_zero"
         assert answer.headers["X-Served-By"]
         assert answer.headers["X-Request-ID"] == answer.json()["request_id"]
+        other = requests.delete(run.ui + "/api/v1/add", timeout=5)  # the backend's answer
+        assert (other.status_code, other.json()["code"]) == (405, "method_not_allowed")
+        assert "GET" in other.headers["Allow"]
+        assert requests.head(run.ui + "/api/v1/info", timeout=5).status_code == 200
+        refused = requests.put(run.ui + "/", timeout=5)
+        assert (refused.status_code, refused.json()["code"]) == (405, "method_not_allowed")
+        assert refused.headers["X-Request-ID"] == refused.json()["request_id"]
         for path in ("/run_local.py", "/Dockerfile", "/assets/", "/assets/nowhere.js"):
             missing = requests.get(run.ui + path, timeout=5)  # no listing, no HTML page
             assert missing.status_code == 404, path

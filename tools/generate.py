@@ -7,13 +7,11 @@ every *.template into conf.d/ (so does make run); the site template includes the
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "backend"))
+from calculator import problems
 
-from calculator import problems  # noqa: E402 - after the path above
+ROOT = Path(__file__).resolve().parent.parent
 
 NGINX_ERRORS = ROOT / "frontend" / "nginx" / "problems.inc.template"
 

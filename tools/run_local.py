@@ -1,9 +1,7 @@
 """`make run`: the backend (gunicorn) on :5000 and the UI (nginx) on :8080 until Ctrl-C.
 
-Both servers run as the images run them (tools/serve.py). Without nginx, a small stdlib
-server stands in for it: the same files, /healthz, and /api/ passed to the backend, with
-nginx's errors as the same problem documents, but none of nginx's headers or tuning.
-If either server dies, the other is stopped and the exit status is 1.
+Both run as the images run them (tools/serve.py). Without nginx, a stdlib fallback serves the
+same files and /api/, with nginx's problem documents but none of its headers or tuning.
 """
 
 from __future__ import annotations
@@ -18,6 +16,7 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from collections.abc import Sequence
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -25,14 +24,16 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import serve
-
-sys.path.insert(0, str(serve.BACKEND_DIR))
 from calculator import problems
 
 INSTALL_HINT = """run_local: nginx is not installed; to serve the UI exactly as the image does:
     sudo apt-get install nginx    # Debian, Ubuntu
     brew install nginx            # macOS
 run_local: serving the UI with the built-in fallback instead (no nginx headers or tuning)"""
+
+
+# Headers the fallback writes itself; the backend's others pass through.
+OWN = {"connection", "content-length", "content-type", "date", "server", "transfer-encoding"}
 
 
 class Fallback(SimpleHTTPRequestHandler):
@@ -47,15 +48,19 @@ class Fallback(SimpleHTTPRequestHandler):
         elif path == "/healthz":
             self._send(200, "application/json", b'{"status":"ok"}\n')
         elif path in ("/", "/index.html") or path.startswith("/assets/"):
-            super().do_GET()
+            super().do_GET() if self.command == "GET" else super().do_HEAD()
         else:
             self.send_error(404)
 
     def do_POST(self) -> None:
+        """Every other method: the backend's answer under /api/, 405 for the UI's files."""
         if self.path.startswith("/api/"):
             self._proxy()
         else:
             self.send_error(405)
+
+    do_HEAD = do_GET  # noqa: N815 - http.server's naming
+    do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_POST  # noqa: N815
 
     def _proxy(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
@@ -67,7 +72,7 @@ class Fallback(SimpleHTTPRequestHandler):
                 answer.status,
                 answer.getheader("Content-Type", ""),
                 answer.read(),
-                [(k, v) for k, v in answer.getheaders() if k.lower().startswith("x-")],
+                [(k, v) for k, v in answer.getheaders() if k.lower() not in OWN],
             )
         except OSError:
             self.send_error(502)
@@ -79,8 +84,11 @@ class Fallback(SimpleHTTPRequestHandler):
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         """Errors as the same problem documents nginx answers."""
-        body = problems.document(problems.code_for_status(code), None, None, status=code)
-        self._send(code, problems.MIME, problems.dumps(body).encode())
+        request_id = uuid.uuid4().hex
+        body = problems.document(problems.code_for_status(code), None, request_id, status=code)
+        self._send(
+            code, problems.MIME, problems.dumps(body).encode(), [("X-Request-ID", request_id)]
+        )
 
     def _send(
         self, status: int, kind: str, body: bytes, extra: Sequence[tuple[str, str]] = ()
@@ -89,7 +97,8 @@ class Fallback(SimpleHTTPRequestHandler):
         for name, value in [("Content-Type", kind), ("Content-Length", str(len(body))), *extra]:
             self.send_header(name, value)
         self.end_headers()
-        self.wfile.write(body)
+        if self.command != "HEAD":
+            self.wfile.write(body)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -119,10 +128,6 @@ def _elsewhere(args: argparse.Namespace, option: str, busy: int) -> str:
     return "to use another, run:\n    " + " ".join(words)
 
 
-def _interrupt(_signum: int, _frame: object) -> None:
-    raise KeyboardInterrupt
-
-
 def main(argv: list[str] | None = None) -> int:
     """Run until Ctrl-C or SIGTERM (exit 0) or until a server dies (exit 1)."""
     args = parse_args(argv)
@@ -130,9 +135,9 @@ def main(argv: list[str] | None = None) -> int:
         if not serve.port_is_free(args.host, port):
             print(f"run_local: port {port} is in use; {_elsewhere(args, option, port)}", flush=True)
             return 1
-    # Explicitly: a shell that starts this in the background has SIGINT ignored.
-    signal.signal(signal.SIGINT, _interrupt)
-    signal.signal(signal.SIGTERM, _interrupt)
+    # Both raise KeyboardInterrupt; explicitly, as a background job has SIGINT ignored.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     nginx = None if args.no_nginx else serve.find_nginx()
     if nginx is None and not args.no_nginx:
         print(INSTALL_HINT, flush=True)
@@ -166,6 +171,7 @@ def main(argv: list[str] | None = None) -> int:
                 (args.host, args.ui_port), partial(handler, directory=str(serve.FRONTEND_DIR))
             )
             threading.Thread(target=fallback.serve_forever, daemon=True).start()
+            print(f"run_local: fallback server (no nginx) on {ui}", flush=True)
         for (name, process), url in zip(children, (api, ui), strict=False):
             if not serve.wait_until_up(url + "/healthz", process, timeout=30):
                 print(f"run_local: {name} did not start (see its log above)", flush=True)

@@ -15,7 +15,6 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from . import problems
 from .engine import CalculationError, InputError
-from .limits import MAX_BODY_BYTES
 
 log = logging.getLogger(__name__)
 
@@ -51,16 +50,16 @@ def _http_detail(status: int) -> str | None:
         return f"Nothing is served at {request.path}; the API is described at /api/v1/openapi.json"
     if status == 405:
         return f"{request.method} is not allowed on {request.path}"
-    if status == 413:
-        return f"The request body is larger than {MAX_BODY_BYTES:,} bytes"
     return None
 
 
 def _from_http(error: HTTPException) -> Response:
     status = error.code or 500
     code = problems.code_for_status(status)
-    detail = _http_detail(status) or error.description or HTTPStatus(status).phrase
-    response = problem(status, code, detail)
+    # The table's sentence where it has one (nginx and gunicorn say the same).
+    known = problems.PROBLEMS.get(code)
+    detail = _http_detail(status) or (known.detail if known else error.description)
+    response = problem(status, code, detail or HTTPStatus(status).phrase)
     if isinstance(error, MethodNotAllowed) and error.valid_methods:
         response.headers["Allow"] = ", ".join(error.valid_methods)
     return response

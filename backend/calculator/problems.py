@@ -62,7 +62,7 @@ PROBLEMS: dict[str, Problem] = {
         "The file does not match the If-Match or If-Unmodified-Since header of the request.",
     ),
     "payload_too_large": Problem(
-        413, "Request body too large", f"The request body is larger than {MAX_BODY_BYTES} bytes."
+        413, "Request body too large", f"The request body is larger than {MAX_BODY_BYTES:,} bytes."
     ),
     "uri_too_long": Problem(
         414,
