@@ -10,6 +10,7 @@ import mpmath
 import pytest
 from flask.testing import FlaskClient
 
+from calculator.engine import FUNCTIONS
 from calculator.limits import MAX_BODY_BYTES, MAX_DEPTH, MAX_OPERAND_CHARS
 
 JSON = "application/json"
@@ -469,3 +470,50 @@ def test_a_logarithm_base_next_to_one_is_answered(client: FlaskClient) -> None:
         truth = mpmath.log(2) / mpmath.log(1 + mpmath.mpf("1e-50"))
         expected = Decimal(mpmath.nstr(truth, 28, min_fixed=1, max_fixed=0))
     assert Decimal(response.json["result"]) == expected
+
+
+# Arguments at the edges: huge, tiny, negative, non-integer, irrational, exactly at a
+# jump point through irrational steps, far beyond a limit.
+HOSTILE_ARGUMENTS = [
+    "0",
+    "-2.5",
+    "1e9999",
+    "-1e-9999",
+    "3248!",
+    "pi*1e300",
+    "sin(pi)",
+    "(1+1e-9999)",
+    "exp(23000)",
+    "1e100",
+]
+
+# The codes of mathematically undefined results and of limits.
+CODES_422 = {
+    "division_by_zero",
+    "domain_error",
+    "result_too_large",
+    "argument_too_large",
+    "too_complex",
+    "precision_exhausted",
+}
+
+
+def _calls(name: str, arity: tuple[int, int]) -> list[str]:
+    low, high = arity
+    calls = [f"{name}({x})" for x in HOSTILE_ARGUMENTS] if low == 1 else []
+    if high == 2:
+        calls += [f"{name}({x}, {y})" for x in HOSTILE_ARGUMENTS for y in HOSTILE_ARGUMENTS]
+    return calls
+
+
+@pytest.mark.parametrize("name", sorted(FUNCTIONS))
+def test_every_function_answers_hostile_arguments(client: FlaskClient, name: str) -> None:
+    """Every function, with every hostile argument in every position, is answered 200 or
+    refused with a coded 422, never a 500."""
+    for expression in _calls(name, FUNCTIONS[name].arity):
+        response = client.post(
+            "/api/v1/evaluate", json={"expression": expression, "precision": 100}
+        )
+        assert response.status_code in (200, 422), (expression, response.get_data(as_text=True))
+        if response.status_code == 422:
+            assert response.json["code"] in CODES_422, (expression, response.json["code"])
