@@ -489,3 +489,29 @@ def test_permalink_opens_evaluated_and_follows_the_calculation(
     expect(other.page.locator("#result")).to_have_attribute("data-value", "7")
     assert watched.problems() == []
     assert other.problems() == []
+
+
+def test_keys_go_in_at_the_caret(open_page: OpenPage, nginx_server: Server) -> None:
+    """A keypad key goes in where the caret is, and √ takes the number before the caret;
+    the character an error selected is only pointed at, so keys after an error go at the
+    end."""
+    watched = load(open_page, nginx_server)
+    page = watched.page
+    field = page.locator("#expression")
+    field.fill("129")
+    field.press("ArrowLeft")
+    press_keys(page, "+")
+    expect(field).to_have_value("12+9")
+    field.press("End")
+    press_keys(page, "√")
+    expect(field).to_have_value("12+sqrt(9)")
+    field.press("Home")
+    press_keys(page, "√")
+    expect(field).to_have_value("sqrt(12+sqrt(9)")
+
+    field.fill("2*(3+")
+    field.press("Enter")
+    expect(field).to_have_attribute("aria-invalid", "true")
+    press_keys(page, "4")
+    expect(field).to_have_value("2*(3+)4")
+    assert watched.problems(allow_api_status_errors=True) == []

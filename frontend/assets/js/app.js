@@ -71,10 +71,22 @@ function setExpression(text) {
   edited();
 }
 
-/** A keypad key (or a key typed outside the field) applied at the end of the expression. */
+/**
+ * A keypad key (or a key typed outside the field) applied at the caret: to the text
+ * before it, with the text after it kept (at the end, the usual case, there is none).
+ * After an answer the key works on the answer and the old text goes.
+ */
 function press(key) {
-  setExpression(applyKey(ui.input.value, key, shown));
-  announceSoon(ui.input.value);
+  const { input } = ui;
+  // The character an error selected is only pointed at: keys still go to the end.
+  const atEnd = shown || input.getAttribute("aria-invalid") === "true";
+  const start = atEnd ? input.value.length : (input.selectionStart ?? input.value.length);
+  const end = atEnd ? start : (input.selectionEnd ?? start);
+  const before = applyKey(input.value.slice(0, start), key, shown);
+  const after = input.value.slice(end);
+  setExpression(before + after);
+  input.setSelectionRange(before.length, before.length);
+  announceSoon(input.value);
 }
 
 /** Text inserted at the caret (typing into the field is the browser's own). */
