@@ -33,7 +33,7 @@ __all__ = ["DEFAULT_SHUTDOWN_DRAIN_SECONDS", "child_exit", "on_exit", "pre_reque
 DEFAULT_HOST = "0.0.0.0"  # noqa: S104 - a container must listen on its pod address
 DEFAULT_PORT = 5000
 DEFAULT_WORKERS = 2
-DEFAULT_THREADS = 4
+DEFAULT_WORKER_CONNECTIONS = 1000
 # nginx closes idle upstream connections after 60 s (keepalive_timeout in the frontend
 # template). The backend must hold them longer, or nginx may send a request on a
 # connection gunicorn is closing at that moment and answer 502.
@@ -59,15 +59,15 @@ preload_app = False
 host = os.environ.get("CALCULATOR_HOST", "").strip() or DEFAULT_HOST
 bind = [bind_address(host, env_int("CALCULATOR_PORT", DEFAULT_PORT, 1))]
 workers = env_int("CALCULATOR_WORKERS", DEFAULT_WORKERS, 1)
-# gthread plus a drain on SIGTERM and problem+json answers to malformed HTTP. Threads let
-# a worker hold nginx's idle keep-alive connections and interleave CPU-heavy requests
-# with light ones (docs/benchmarks.md measures the choice).
+# gevent plus fair shares per client, a drain on SIGTERM and problem+json answers to
+# malformed HTTP (calculator/serving.py says why; docs/benchmarks.md has the figures).
 worker_class = "calculator.serving.Worker"
-threads = env_int("CALCULATOR_THREADS", DEFAULT_THREADS, 1)
+# Connections one worker holds at once (idle and slow ones included); each is a greenlet.
+worker_connections = env_int("CALCULATOR_WORKER_CONNECTIONS", DEFAULT_WORKER_CONNECTIONS, 1)
 keepalive = env_int("CALCULATOR_KEEPALIVE", DEFAULT_KEEPALIVE, 0)
 # A worker whose main loop has not checked in for this long is wedged: the master kills
-# and replaces it. (gthread checks in between requests, so this is no request timeout;
-# the engine bounds every computation to milliseconds instead.)
+# and replaces it. (No request computes for more than milliseconds: the engine bounds
+# every computation, so this is no request timeout.)
 timeout = 30
 # The drain (CALCULATOR_DRAIN_SECONDS) plus finishing in-flight requests must fit in it.
 graceful_timeout = env_int("CALCULATOR_GRACEFUL_TIMEOUT", DEFAULT_GRACEFUL_TIMEOUT, 1)

@@ -16,7 +16,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 PROBE_PATH = "/api/v1/add?a=0.1&b=0.2"
-HEAVY_EXPRESSION = "+".join(f"sin({i + 1})" for i in range(140))
+# Normal clients connect from another loopback address than the hostile ones, so that a
+# per-client limit can tell them apart, as it would tell apart two hosts.
+PROBE_ADDRESS = "127.0.0.2"
+# sin(1)+sin(2)+...: under the 1,000-character limit, among the engine's costliest (~20 ms).
+HEAVY_EXPRESSION = "+".join(f"sin({i + 1})" for i in range(122))
 
 
 @dataclass
@@ -64,7 +68,9 @@ async def probe(port: int, probes: Probes, deadline: float, timeout: float = 10.
         started = time.monotonic()
         try:
             async with asyncio.timeout(timeout):
-                reader, writer = await asyncio.open_connection("127.0.0.1", port)
+                reader, writer = await asyncio.open_connection(
+                    "127.0.0.1", port, local_addr=(PROBE_ADDRESS, 0)
+                )
                 writer.write(request)
                 status = await _read_response(reader)
                 writer.close()
@@ -149,12 +155,14 @@ HOSTILE: dict[str, Callable[[int, float], Awaitable[None]]] = {
 }
 
 
-async def _attack(port: int, kind: str, count: int, seconds: float, probers: int) -> Probes:
+async def _attack(
+    port: int, kind: str, count: int, seconds: float, probers: int, timeout: float
+) -> Probes:
     deadline = time.monotonic() + seconds
     probes = Probes()
     attackers = [asyncio.create_task(HOSTILE[kind](port, deadline)) for _ in range(count)]
     await asyncio.sleep(min(1.0, seconds / 4))  # let the attackers take their places
-    await asyncio.gather(*(probe(port, probes, deadline) for _ in range(probers)))
+    await asyncio.gather(*(probe(port, probes, deadline, timeout) for _ in range(probers)))
     for task in attackers:
         task.cancel()
     for task in attackers:
@@ -163,7 +171,10 @@ async def _attack(port: int, kind: str, count: int, seconds: float, probers: int
     return probes
 
 
-def attack(port: int, kind: str, count: int, seconds: float, probers: int = 4) -> Probes:
+def attack(
+    port: int, kind: str, count: int, seconds: float, probers: int = 4, timeout: float = 10.0
+) -> Probes:
     """Run `count` hostile clients of `kind` for `seconds` while `probers` normal
-    clients measure; returns what the normal clients saw."""
-    return asyncio.run(_attack(port, kind, count, seconds, probers))
+    clients measure (each request failing after `timeout` seconds); returns what the
+    normal clients saw."""
+    return asyncio.run(_attack(port, kind, count, seconds, probers, timeout))

@@ -9,6 +9,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from dns_server import DnsServer
+
 import serve
 from servers import FRONTEND_DIR, Server, free_port, require_executable, wait_for_http
 
@@ -48,6 +50,34 @@ def run_nginx(backend_port: int, **overrides: str) -> Iterator[Server]:
         with log_path.open("ab") as log:
             process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
         server = Server(process, port, log_path, extra={"workdir": tmp})
+        try:
+            wait_for_http(server.url + "/healthz", timeout=15, process=process)
+            yield server
+        finally:
+            server.stop(signal.SIGTERM, timeout=10)
+
+
+BACKEND_NAME = "calculator-backend.test"
+RESOLVER_TEMPLATE = FRONTEND_DIR / "nginx" / "image" / "resolver.conf.template"
+
+
+@contextmanager
+def nginx_resolving(backend_port: int, dns: DnsServer, **overrides: str) -> Iterator[Server]:
+    """nginx with the site and the image's resolver config, the backend given by name
+    (BACKEND_NAME, which `dns` answers for); keyword arguments override template variables."""
+    port = free_port()
+    env = site_env(backend_port, port, CALCULATOR_BACKEND_HOST=BACKEND_NAME, **overrides)
+    with tempfile.TemporaryDirectory(prefix="calculator-nginx-") as tmp:
+        workdir = Path(tmp)
+        argv = serve.write_nginx_config(workdir, env, nginx_binary())
+        resolver = {"CALCULATOR_RESOLVER": f"127.0.0.1:{dns.port}"}
+        (workdir / "conf.d" / "resolver.conf").write_text(
+            serve.render(RESOLVER_TEMPLATE.read_text(encoding="utf-8"), resolver)
+        )
+        log_path = workdir / "server.log"
+        with log_path.open("ab") as log:
+            process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
+        server = Server(process, port, log_path)
         try:
             wait_for_http(server.url + "/healthz", timeout=15, process=process)
             yield server

@@ -1,9 +1,11 @@
-"""Faults under load through the real nginx template and real gunicorn, on loopback.
+"""Faults under load: through the real nginx template and real gunicorn, and directly
+against gunicorn as the debug NodePort reaches it, on loopback.
 
 Rolling restarts lose no request of either method (a stopping backend drains, then closes
 its listening socket instead of holding new connections it will never answer); a dead
 backend is a prompt 502 problem+json; a backend that comes back gets traffic without nginx
-being restarted.
+being restarted. Slow, stalled and idle clients connected straight to gunicorn do not
+keep other clients from being answered.
 """
 
 from __future__ import annotations
@@ -12,37 +14,40 @@ import signal
 import threading
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, closing, contextmanager
 
+import hostile
 import pytest
 import requests
-from nginx_server import run_nginx
+from dns_server import DnsServer
+from nginx_server import BACKEND_NAME, nginx_resolving, run_nginx
 
-from servers import Server, child_pids, free_port, run_gunicorn, wait_until
+from servers import Server, free_port, run_gunicorn, wait_until
 
 pytestmark = pytest.mark.integration
 
 # Every request must reach a backend: lift nginx's per-client rate limit.
 NO_RATE_LIMIT = {"CALCULATOR_RATE_LIMIT_RPS": "100000", "CALCULATOR_RATE_LIMIT_BURST": "100000"}
 # A short drain keeps the test short; the sequence is the production one.
-BACKEND_ENV = {"CALCULATOR_DRAIN_SECONDS": "1", "GUNICORN_CMD_ARGS": "--reuse-port"}
+BACKEND_ENV = {"CALCULATOR_DRAIN_SECONDS": "1"}
+# Two pods behind one name: the name resolves to both addresses, on the same port.
+ADDRESSES = ("127.0.0.1", "127.0.0.2")
 CLIENTS = 4
 
 
-def start_backend(stack: ExitStack, port: int) -> Server:
-    """A backend sharing `port` with the others (SO_REUSEPORT), serving once this returns.
-
-    nginx proxies to one address, as in the cluster, where the address is a Service and
-    the kernel (kube-proxy) picks a pod per new connection; here the kernel picks among the
-    gunicorn instances listening on the port.
-    """
-    server = stack.enter_context(run_gunicorn(BACKEND_ENV, port=port))
+def start_backend(stack: ExitStack, address: str, port: int) -> Server:
+    """A backend on address:port, serving once this returns."""
+    env = {**BACKEND_ENV, "CALCULATOR_HOST": address}
+    server = stack.enter_context(run_gunicorn(env, port=port))
+    url = f"http://{address}:{port}/healthz"
 
     def answers() -> bool:
-        pid = requests.get(server.url + "/api/v1/info", timeout=5).json()["pid"]
-        return pid in child_pids(server.process.pid)
+        try:
+            return requests.get(url, timeout=5).ok
+        except requests.ConnectionError:
+            return False  # still starting
 
-    wait_until(answers, 30, "the new backend answering", interval=0.01)
+    wait_until(answers, 30, f"the backend on {address}")
     return server
 
 
@@ -101,17 +106,24 @@ def served_more(load: Load, extra: int) -> None:
 
 def test_rolling_restart_loses_no_request() -> None:
     """SIGTERM one backend, start it again, then the other, under GET and POST load
-    through nginx: every request is answered 200 with the right result."""
+    through nginx: every request is answered 200 with the right result.
+
+    nginx finds the backends by name, as it finds a Service, through a test DNS server that
+    gives both addresses; a request that one of them refuses or drops goes to the other.
+    """
     port = free_port()
     with ExitStack() as stack:
-        backends = [start_backend(stack, port) for _ in range(2)]
-        nginx = stack.enter_context(run_nginx(port, **NO_RATE_LIMIT))
+        dns = stack.enter_context(closing(DnsServer()))
+        dns.addresses[BACKEND_NAME] = list(ADDRESSES)
+        backends = [start_backend(stack, address, port) for address in ADDRESSES]
+        nginx = stack.enter_context(nginx_resolving(port, dns, **NO_RATE_LIMIT))
         with Load(nginx.url).running() as load:
             served_more(load, 20)
-            for index, stopped in enumerate(list(backends)):
+            for index, address in enumerate(ADDRESSES):
+                stopped = backends[index]
                 assert stopped.stop(signal.SIGTERM) == 0, stopped.log()[-3000:]
                 served_more(load, 20)  # only the other backend is left
-                backends[index] = start_backend(stack, port)
+                backends[index] = start_backend(stack, address, port)
                 served_more(load, 20)
         errors = [line for line in nginx.log().splitlines() if "[error]" in line]
         assert load.failures() == {}, (load.answers, errors[:3])
@@ -137,3 +149,17 @@ def test_backend_down_is_a_prompt_502_and_recovers_without_restarting_nginx() ->
         stack.enter_context(run_gunicorn({"CALCULATOR_DRAIN_SECONDS": "0"}, port=port))
         wait_until(lambda: requests.get(url, timeout=5).status_code == 200, 15, "recovery")
         assert nginx.process.poll() is None
+
+
+@pytest.mark.parametrize(
+    ("kind", "count"),
+    [("slowloris", 200), ("idle", 1000), ("stalled_body", 200)],
+)
+def test_slow_and_idle_clients_do_not_stall_others(kind: str, count: int) -> None:
+    """While `count` hostile clients hold connections to gunicorn directly (a request head
+    sent a byte a second, nothing at all, or a body that never comes), other clients'
+    requests are all answered, each within a 3 s client timeout (the attack lasts 4 s)."""
+    with run_gunicorn() as backend:
+        probes = hostile.attack(backend.port, kind, count, seconds=4.0, timeout=3.0)
+    assert probes.failures == {}
+    assert probes.latencies

@@ -11,6 +11,7 @@ their environment.
 from __future__ import annotations
 
 import atexit
+import io
 import os
 import shutil
 import socket
@@ -22,13 +23,16 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
+import gevent
+from gevent.lock import BoundedSemaphore
 from gunicorn import util
 from gunicorn.http import errors as http_errors
 from gunicorn.workers.base import Worker as BaseWorker
-from gunicorn.workers.gthread import ThreadWorker
+from gunicorn.workers.ggevent import GeventWorker
 
 from . import problems
 from .drain import DRAIN_FILE_ENV
+from .limits import MAX_BODY_BYTES
 
 if TYPE_CHECKING:
     from gunicorn.arbiter import Arbiter
@@ -38,6 +42,8 @@ METRICS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
 DRAIN_SECONDS_ENV = "CALCULATOR_DRAIN_SECONDS"
 SHM_DIR = "/dev/shm"  # noqa: S108 - tmpfs, writable even with a read-only root file system
 DEFAULT_DRAIN_SECONDS = 5.0
+# Requests of one client address computing at once in one worker (see Worker).
+PER_CLIENT_REQUESTS = 1
 
 
 # --- Settings from the environment ---------------------------------------------------
@@ -138,57 +144,83 @@ def problem_response(status: int, message: str) -> bytes:
 # --- The worker ----------------------------------------------------------------------------
 
 
-class Worker(ThreadWorker):  # type: ignore[misc]
-    """gunicorn's gthread worker, with a drain on SIGTERM and problem+json protocol errors.
+class Worker(GeventWorker):  # type: ignore[misc]
+    """gunicorn's gevent worker, with fair shares per client, a drain on SIGTERM and
+    problem+json answers to malformed HTTP.
+
+    Why gevent (docs/benchmarks.md has the figures): a connection costs a greenlet, not a
+    thread, so clients that send slowly, stall or idle cannot hold the worker; gthread's
+    threads were held by 8 such clients. A greenlet is not preempted, so CPU-heavy requests
+    from one client would queue everyone behind them: each client address gets at most
+    PER_CLIENT_REQUESTS requests computing at once per worker, and its further requests
+    wait their turn without holding anyone else's.
 
     SIGTERM: keep serving for drain_seconds() while /readyz answers 503 and every response
-    closes its connection, then stop accepting and close the listening socket at once
-    (gthread would keep it open until its last connection ends, and the kernel would keep
-    completing handshakes nobody accepts), then finish in-flight requests.
+    closes its connection, then close the listening socket (new connections are refused,
+    never held), and finish in-flight requests within the graceful timeout.
     """
 
+    alive: bool
     _stop_at: float | None = None
     draining = False
 
+    def init_process(self) -> None:
+        """Per-client semaphores live in the worker, after gevent has patched the process."""
+        self._client_slots: dict[str, BoundedSemaphore] = {}
+        super().init_process()
+
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
-        """SIGTERM: start the drain (a second SIGTERM, or no drain, stops now)."""
-        seconds = drain_seconds()
-        if self._stop_at is not None or seconds <= 0:
-            super().handle_exit(sig, frame)
+        """SIGTERM: start the drain; a second SIGTERM stops at the next heartbeat."""
+        now = time.monotonic()
+        if self._stop_at is not None:
+            self._stop_at = now
             return
-        # Signal handler: only note the deadline; notify() acts on it from the main loop.
-        self._stop_at = time.monotonic() + seconds
-
-    def notify(self) -> None:
-        """Main loop heartbeat (at least once a second): start and end the drain."""
-        super().notify()
-        if self._stop_at is None:
-            return
-        if not self.draining:
-            self.draining = True
-            drain_file = os.environ.get(DRAIN_FILE_ENV)
-            if drain_file:
-                Path(drain_file).touch()
-            self.log.info("draining for %gs: /readyz answers 503", drain_seconds())
-        if self.alive and time.monotonic() >= self._stop_at:
-            super().handle_exit(0, None)
-
-    def set_accept_enabled(self, enabled: bool) -> None:
-        """Stopping: close the listening socket, so new connections are refused, not held."""
-        super().set_accept_enabled(enabled)
-        if not enabled and not self.alive:
-            for listener in self.sockets:
-                listener.close()
-            self.log.info("graceful stop: listener closed, finishing in-flight requests")
+        self._stop_at = now + drain_seconds()
+        if drain_seconds() > 0:
+            # Out of the signal handler, as gunicorn's gevent worker does for SIGQUIT.
+            gevent.spawn(self._start_drain)
 
     def handle_quit(self, sig: int, frame: FrameType | None) -> None:
-        """SIGINT/SIGQUIT: exit now, without gthread's pool shutdown in the signal handler.
+        """SIGINT/SIGQUIT: a quick stop means now, in-flight requests included.
 
-        gthread's handler calls ThreadPoolExecutor.shutdown(), which takes the lock that
-        submit() may hold in the interrupted main thread (CPython issue 121649): the worker
-        would hang until the master kills it. Interpreter exit still stops idle threads.
+        gevent's worker defers this to a greenlet, which does not run while the worker is
+        still loading the app: a Ctrl-C then waited for the master's graceful timeout.
         """
-        BaseWorker.handle_quit(self, sig, frame)
+        os._exit(0)
+
+    def _start_drain(self) -> None:
+        self.draining = True
+        drain_file = os.environ.get(DRAIN_FILE_ENV)
+        if drain_file:
+            Path(drain_file).touch()
+        self.log.info("draining for %gs: /readyz answers 503", drain_seconds())
+
+    def notify(self) -> None:
+        """Main loop heartbeat (once a second): stop once the drain is over."""
+        super().notify()
+        if self.alive and self._stop_at is not None and time.monotonic() >= self._stop_at:
+            # gevent's worker then closes its listening socket and finishes what it has.
+            self.log.info("graceful stop: listener closed, finishing in-flight requests")
+            self.alive = False
+
+    def handle_request(self, listener_name: Any, req: Request, sock: Any, addr: Any) -> Any:
+        """Run the request once its client has a free slot (see the class docstring)."""
+        self.log.debug("%s %s", req.method, req.path)  # gunicorn's pre_request line, earlier
+        # Read the upload first (at most one byte over the app's limit, so the app still
+        # answers 413): a client that stalls its body holds no slot while it does.
+        body = req.body.read(MAX_BODY_BYTES + 1)
+        if len(body) > MAX_BODY_BYTES:
+            req.force_close()  # the rest of the body stays unread on the connection
+        req.body = io.BytesIO(body)
+        client = addr[0] if isinstance(addr, tuple) else ""
+        slots = self._client_slots.get(client)
+        if slots is None:
+            slots = self._client_slots[client] = BoundedSemaphore(PER_CLIENT_REQUESTS)
+        with slots:
+            result = super().handle_request(listener_name, req, sock, addr)
+        if not slots.locked() and slots.counter == PER_CLIENT_REQUESTS:
+            self._client_slots.pop(client, None)  # idle client: forget it
+        return result
 
     def handle_error(self, req: Request | None, client: Any, addr: Any, exc: Exception) -> None:
         """Answer an HTTP error found before the app runs as problem+json, not HTML."""
@@ -257,8 +289,11 @@ def when_ready(server: Arbiter) -> None:
 
 
 def pre_request(worker: BaseWorker, req: Request) -> None:
-    """Worker, before the app: log the request line (debug); close after it while draining."""
-    worker.log.debug("%s %s", req.method, req.path)
+    """Worker, before the app: close the connection after this request while draining.
+
+    (Replacing gunicorn's default pre_request, which logs the request line: Worker logs it
+    as soon as the head is read, before the body.)
+    """
     # gunicorn drops hop-by-hop headers set by a WSGI app (PEP 3333), so the server has to
     # decide "Connection: close". Clients on kept-alive connections (nginx) then reconnect,
     # to an instance that is still ready.

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from gunicorn import util
-from gunicorn.workers.gthread import ThreadWorker
+from gunicorn.workers.ggevent import GeventWorker
 
 from calculator import serving
 
@@ -22,7 +22,7 @@ CONFIG_VARIABLES = (
     "CALCULATOR_HOST",
     "CALCULATOR_PORT",
     "CALCULATOR_WORKERS",
-    "CALCULATOR_THREADS",
+    "CALCULATOR_WORKER_CONNECTIONS",
     "CALCULATOR_KEEPALIVE",
     "CALCULATOR_GRACEFUL_TIMEOUT",
     "CALCULATOR_DRAIN_SECONDS",
@@ -44,13 +44,13 @@ def load_config(monkeypatch: pytest.MonkeyPatch, **env: str) -> dict[str, Any]:
 
 
 def test_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
-    """With no environment: all interfaces, port 5000, 2 gthread workers x 4 threads,
+    """With no environment: all interfaces, port 5000, 2 gevent workers of 1000 connections,
     keep-alive 75 s (longer than nginx's 60 s), graceful 20 s, drain 5 s, no access log."""
     config = load_config(monkeypatch)
     assert config["bind"] == ["0.0.0.0:5000"]
-    assert (config["workers"], config["threads"]) == (2, 4)
+    assert (config["workers"], config["worker_connections"]) == (2, 1000)
     worker_class = util.load_class(config["worker_class"])
-    assert issubclass(worker_class, ThreadWorker)
+    assert issubclass(worker_class, GeventWorker)
     assert config["keepalive"] == config["DEFAULT_KEEPALIVE"] == 75
     assert config["keepalive"] > 60
     assert (config["timeout"], config["graceful_timeout"]) == (30, 20)
@@ -73,7 +73,7 @@ def test_environment_overrides(monkeypatch: pytest.MonkeyPatch) -> None:
         CALCULATOR_HOST="::",
         CALCULATOR_PORT="8000",
         CALCULATOR_WORKERS="5",
-        CALCULATOR_THREADS="8",
+        CALCULATOR_WORKER_CONNECTIONS="8",
         CALCULATOR_KEEPALIVE="90",
         CALCULATOR_GRACEFUL_TIMEOUT="7",
         CALCULATOR_DRAIN_SECONDS="0.5",
@@ -81,7 +81,7 @@ def test_environment_overrides(monkeypatch: pytest.MonkeyPatch) -> None:
         FORWARDED_ALLOW_IPS="10.0.0.0/8",
     )
     assert config["bind"] == ["[::]:8000"]
-    assert (config["workers"], config["threads"], config["keepalive"]) == (5, 8, 90)
+    assert (config["workers"], config["worker_connections"], config["keepalive"]) == (5, 8, 90)
     assert (config["graceful_timeout"], config["shutdown_drain_seconds"]) == (7, 0.5)
     assert config["loglevel"] == "warning"
     assert config["forwarded_allow_ips"] == "10.0.0.0/8"
@@ -93,7 +93,7 @@ def test_environment_overrides(monkeypatch: pytest.MonkeyPatch) -> None:
         ("CALCULATOR_PORT", "http"),
         ("CALCULATOR_PORT", "0"),
         ("CALCULATOR_WORKERS", "0"),
-        ("CALCULATOR_THREADS", "-1"),
+        ("CALCULATOR_WORKER_CONNECTIONS", "-1"),
         ("CALCULATOR_KEEPALIVE", "1.5"),
         ("CALCULATOR_GRACEFUL_TIMEOUT", "0"),
         ("CALCULATOR_DRAIN_SECONDS", "-1"),
