@@ -25,9 +25,16 @@ def load(open_page: OpenPage, server: Server, path: str = "/", **options: Any) -
     return watched
 
 
+# A superscript on a key may be a character (x²) or markup (x<sup>2</sup>).
+_SUPERSCRIPTS = {"²": "2", "³": "3", "ʸ": "y", "ˣ": "x"}
+
+
 def key(page: Page, text: str) -> Locator:
     """The keypad button whose visible text is exactly `text` (e.g. "7", "÷", "x²")."""
-    return page.locator("button.key").filter(has_text=re.compile(rf"^{re.escape(text)}$"))
+    pattern = "".join(
+        f"[{c}{_SUPERSCRIPTS[c]}]" if c in _SUPERSCRIPTS else re.escape(c) for c in text
+    )
+    return page.locator("button.key").filter(has_text=re.compile(rf"^{pattern}$"))
 
 
 def press_keys(page: Page, *texts: str) -> None:
@@ -54,9 +61,11 @@ def api_answer(page: Page, server: Server, expression: str, precision: int = 28)
     return response.json()
 
 
-def shown_value(page: Page) -> Locator:
-    """The result element; its data-value holds the API's plain text of the answer."""
-    return page.locator("#result")
+def displayed_number(page: Page) -> str:
+    """The number on the result line as a person reads it, without digit-group commas,
+    spaces and ≈: comparable with the API's text for results short enough to show whole."""
+    expect(page.locator("#calculator-form")).not_to_have_attribute("aria-busy", "true")
+    return re.sub(r"[,\s≈]", "", page.locator("#result").inner_text()).replace("\u2212", "-")
 
 
 def rgb(css: str) -> tuple[float, float, float]:
