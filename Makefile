@@ -12,7 +12,7 @@ NODE_TOOLS := node_modules/.installed
 help: ## List the targets
 	@grep -E '^[a-z0-9]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
 
-$(STAMP): backend/requirements.txt requirements-dev.txt
+$(STAMP): backend/requirements.txt requirements-dev.txt pyproject.toml VERSION
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@
@@ -34,7 +34,7 @@ run: $(STAMP) ## Serve the backend on :5000 and the UI on :8080 (Ctrl-C stops bo
 
 test: lint $(POLICY) $(NODE_TOOLS) ## Lint, then run every test (UI units, API, gunicorn, nginx, browser, manifests)
 	node --test frontend/tests/
-	$(BIN)/pytest
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/pytest
 
 # Kubernetes minor versions the manifests must validate against: 1.30 is the oldest
 # that runs them (preStop sleep); the last is the newest schema kubernetes-validate has.
