@@ -329,10 +329,14 @@ def uses_lines() -> list[tuple[str, int, str, str | None]]:
 
 
 def test_every_action_is_pinned_to_a_commit_with_its_version() -> None:
-    """Each `uses:` names owner/repo@<40-hex commit> and carries `# vX.Y.Z` beside it."""
+    """Each `uses:` names owner/repo@<40-hex commit> and carries `# vX.Y.Z` beside it, or
+    is a workflow of this repository (the same commit by definition) that exists."""
     lines = uses_lines()
     assert lines
     for name, number, ref, version in lines:
+        if ref.startswith("./"):
+            assert (ROOT / ref).is_file(), f"{name}:{number}: {ref} does not exist"
+            continue
         assert SHA_PIN.match(ref), f"{name}:{number}: {ref} is not pinned to a commit"
         assert version, f"{name}:{number}: {ref} has no version comment"
         assert re.fullmatch(r"v\d+\.\d+\.\d+", version), f"{name}:{number}: {version}"
@@ -351,23 +355,36 @@ def test_parsed_uses_are_the_lines_checked() -> None:
     """The line scan sees every `uses:` the YAML parser sees (none hides in flow style)."""
     parsed = {
         step["uses"] for _, _, job in all_jobs() for step in job.get("steps", []) if "uses" in step
-    }
+    } | {job["uses"] for _, _, job in all_jobs() if "uses" in job}
     assert parsed == {ref for _, _, ref, _ in uses_lines()}
 
 
 @pytest.mark.parametrize(("workflow", "job_id", "job"), job_params())
 def test_every_job_has_a_time_limit(workflow: str, job_id: str, job: dict[str, Any]) -> None:
-    """Every job stops by itself: timeout-minutes between 1 and 90."""
+    """Every job stops by itself: timeout-minutes between 1 and 90 (a job that calls another
+    workflow of this repository has the limits of that workflow's jobs)."""
+    if "uses" in job:
+        assert job["uses"].startswith("./.github/workflows/"), f"{workflow}:{job_id}"
+        return
     assert isinstance(job.get("timeout-minutes"), int), f"{workflow}:{job_id}"
     assert 1 <= job["timeout-minutes"] <= 90
 
 
 @pytest.mark.parametrize("path", WORKFLOW_FILES, ids=lambda p: p.name)
 def test_workflow_grants_read_only_and_groups_its_runs(path: Path) -> None:
-    """Top-level permissions are contents: read only, and runs share a concurrency group."""
+    """Top-level permissions are contents: read only, and runs share a concurrency group;
+    where a run can wait for an approval (a deploy), each deploying job has a group of its
+    own that never cancels, so a waiting release does not hold back a newer tag's build."""
     workflow = load(path)
     assert workflow["permissions"] == {"contents": "read"}
-    assert workflow["concurrency"]["group"]
+    deploys = [job for job in workflow["jobs"].values() if "environment" in job]
+    if deploys:
+        assert "concurrency" not in workflow
+        for job in deploys:
+            assert job["concurrency"]["group"]
+            assert job["concurrency"].get("cancel-in-progress", False) is False
+    else:
+        assert workflow["concurrency"]["group"]
 
 
 @pytest.mark.parametrize(("workflow", "job_id", "job"), job_params())
@@ -488,7 +505,13 @@ def test_browser_smoke_types_a_sum_into_the_page(nginx_server: Server, tmp_path:
 
 # kustomize >= 5.2's `edit set image NAME=REPO:TAG@DIGEST`, on ./Kustomization.
 FAKE_KUSTOMIZE = """
-import yaml
+import subprocess, yaml
+if sys.argv[1:2] == ["build"]:  # rendered by the real kubectl's kustomize
+    print(subprocess.run(
+        [os.environ["REAL_KUBECTL"], "kustomize", sys.argv[2]], capture_output=True, text=True,
+        check=True,
+    ).stdout)
+    sys.exit(0)
 assert sys.argv[1:4] == ["edit", "set", "image"], sys.argv
 name, _, ref = sys.argv[4].partition("=")
 repo_tag, _, digest = ref.partition("@")
@@ -502,8 +525,8 @@ entry.update(newName=repo, newTag=tag, digest=digest)
 yaml.safe_dump(settings, open("Kustomization", "w"))
 """
 
-# A cluster of one namespace: apply -k renders with the real kubectl's kustomize and keeps
-# the result; get answers from it; port-forward relays to FAKE_FORWARD_PORT.
+# A cluster of one namespace: apply -f - keeps what kustomize build rendered; get answers
+# from it; port-forward relays to FAKE_FORWARD_PORT.
 FAKE_KUBECTL = """
 import socket, subprocess, threading, yaml
 args = sys.argv[1:]
@@ -512,12 +535,8 @@ if args[:1] == ["-n"]:
 state = os.environ["FAKE_STATE"]
 if args[:1] == ["version"]:
     print(json.dumps({"serverVersion": {"major": "1", "minor": os.environ["FAKE_MINOR"]}}))
-elif args[:2] == ["apply", "-k"]:
-    rendered = subprocess.run(
-        [os.environ["REAL_KUBECTL"], "kustomize", args[2]], capture_output=True, text=True,
-        check=True,
-    ).stdout
-    open(state, "w").write(rendered)
+elif args[:3] == ["apply", "-f", "-"]:
+    open(state, "w").write(sys.stdin.read())
 elif args[:2] == ["get", "deployments"]:
     docs = [d for d in yaml.safe_load_all(open(state)) if d and d["kind"] == "Deployment"]
     print(" ".join(c["image"] for d in docs for c in d["spec"]["template"]["spec"]["containers"]))
@@ -586,20 +605,22 @@ def test_release_deploy_applies_tag_and_digest_waits_and_smoke_checks(
     facts: dict[str, str], nginx_server: Server, tmp_path: Path
 ) -> None:
     """deploy-release.sh sets every image to its released tag@digest in a scratch copy of
-    k8s/ (kustomize edit), applies it (what real kustomize renders runs those exact
-    references), waits for every Deployment's rollout in the namespace, and passes the
-    HTTP smoke check through a port-forward to the UI Service's port."""
+    k8s/ (kustomize edit), renders it with that kustomize and applies the result (which
+    runs those exact references), waits for every Deployment's rollout in the namespace,
+    and passes the HTTP smoke check through a port-forward to the UI Service's port."""
     refs = released_refs(facts, tmp_path / "refs")
     result, calls = deploy_release(tmp_path, tmp_path / "refs", nginx_server.port)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "http OK" in result.stdout
 
-    edits = [call for call in calls if call[0] == "kustomize"]
+    edits = [call for call in calls if call[0] == "kustomize" and "edit" in call]
     assert sorted(call[-1] for call in edits) == sorted(f"{n}={r}" for n, r in refs.items())
     (workdir,) = {call[1] for call in edits}
     assert Path(workdir) != ROOT / "k8s"
+    builds = [call[2:] for call in calls if call[0] == "kustomize" and "build" in call]
+    assert builds == [["build", workdir]]
     applies = [call for call in calls if call[0] == "kubectl" and "apply" in call]
-    assert [call[2:] for call in applies] == [["apply", "-k", workdir]]
+    assert [call[2:] for call in applies] == [["apply", "-f", "-"]]
 
     rendered = yaml.safe_load_all((tmp_path / "cluster.yaml").read_text(encoding="utf-8"))
     deployed = {

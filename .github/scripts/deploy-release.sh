@@ -103,7 +103,8 @@ for file in "$refs_dir"/*; do
 done
 ((${#expected[@]} > 0)) || die "no image references in $refs_dir"
 
-kubectl apply -k "$work/k8s"
+# The kustomize this job built (tag@digest needs kustomize 5.2+), not kubectl's own copy.
+kustomize build "$work/k8s" | kubectl apply -f -
 for deployment in "${deployments[@]}"; do
   kubectl -n "$namespace" rollout status "deployment/$deployment" --timeout="$timeout"
 done
