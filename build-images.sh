@@ -121,8 +121,8 @@ main() {
   for entry in "${IMAGES[@]}"; do
     name="$prefix${entry%%=*}"
     echo "$SCRIPT: building $name:$tag from ${entry#*=}/"
-    local command=()
-    mapfile -t command < <(build_command "$name" "$root/${entry#*=}")
+    local command=() word  # a read loop, not mapfile: macOS ships bash 3.2
+    while IFS= read -r word; do command+=("$word"); done < <(build_command "$name" "$root/${entry#*=}")
     "$docker" "${command[@]}"
     built+=("$name:$tag")
     [[ "$latest" == 1 ]] && built+=("$name:latest")

@@ -33,7 +33,8 @@ die() {
 context_args=()
 
 kube() {
-  "${KUBECTL:-kubectl}" "${context_args[@]}" "$@"
+  # ${a[@]+...}: an empty array is "unbound" under set -u in bash before 4.4 (macOS has 3.2).
+  "${KUBECTL:-kubectl}" ${context_args[@]+"${context_args[@]}"} "$@"
 }
 
 # "MAJOR MINOR" of a version JSON document ({"major":"1","minor":"30+",...}) on stdin.

@@ -123,7 +123,8 @@ create_cluster() {
   kind_config >"$config"
   [[ -n "${KIND_NODE_IMAGE:-}" ]] && image_args=(--image "$KIND_NODE_IMAGE")
   log "creating kind cluster $name"
-  kind create cluster --name "$name" --config "$config" "${image_args[@]}" --wait 180s
+  # ${a[@]+...}: an empty array is "unbound" under set -u in bash before 4.4 (macOS has 3.2).
+  kind create cluster --name "$name" --config "$config" ${image_args[@]+"${image_args[@]}"} --wait 180s
   rm -f "$config"
   cluster_created=1
 }
@@ -240,7 +241,7 @@ request_loop() {
   local out="$1" i
   for ((i = 0; i < requests; i++)); do
     curl -sS -o /dev/null --max-time 10 -w '%{http_code}\n' \
-      "http://127.0.0.1:$UI_PORT/api/v1/add?a=$i&b=1" >>"$out" 2>/dev/null || echo "000" >>"$out"
+      "http://127.0.0.1:$UI_PORT/api/v1/add?a=$i&b=1" >>"$out" 2>/dev/null || true  # 000 already
     sleep 0.06
   done
 }
