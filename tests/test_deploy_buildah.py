@@ -395,7 +395,7 @@ def test_frontend_image_ships_the_ui_and_its_nginx_configuration(
         shipped = {
             "etc/nginx/nginx.conf": "nginx/image/nginx.conf",
             "etc/nginx/templates/default.conf.template": "nginx/default.conf.template",
-            "etc/nginx/templates/problems.inc.template": "nginx/problems.inc.template",
+            "etc/nginx/templates/generated.inc.template": "nginx/generated.inc.template",
             "etc/nginx/templates/resolver.conf.template": "nginx/image/resolver.conf.template",
             "docker-entrypoint.d/15-calculator-backend.envsh": (
                 "nginx/image/15-calculator-backend.envsh"

@@ -8,7 +8,6 @@ from html.parser import HTMLParser
 
 import generate
 import serve
-from calculator import limits
 from calculator.requestlog import REQUEST_ID_RE
 from servers import FRONTEND_DIR, require_executable
 
@@ -28,18 +27,10 @@ def _seconds(value: str) -> int:
     return int(match.group(1)) * (60 if match.group(2) == "m" else 1)
 
 
-def test_nginx_error_pages_are_generated_from_the_problem_table() -> None:
-    """The nginx include on disk is what `make generate` writes from calculator.problems
-    today (run `make generate` after changing the table)."""
-    assert generate.NGINX_ERRORS.read_text(encoding="utf-8") == generate.nginx_error_pages()
-
-
-def test_body_limit_matches_the_backend() -> None:
-    """client_max_body_size equals the backend's MAX_BODY_BYTES, and nginx's own 413
-    says the same number."""
-    size = _directive("client_max_body_size")
-    assert size.endswith("k")
-    assert int(size[:-1]) * 1024 == limits.MAX_BODY_BYTES
+def test_nginx_include_is_generated_from_the_backend() -> None:
+    """The nginx include on disk is what `make generate` writes from calculator's limits and
+    problem table today (run `make generate` after changing them)."""
+    assert generate.NGINX_INCLUDE.read_text(encoding="utf-8") == generate.nginx_include()
 
 
 def test_request_id_pattern_is_the_backends() -> None:

@@ -17,6 +17,7 @@ import requests
 from nginx_server import nginx_binary, run_nginx
 
 import serve
+from calculator.limits import MAX_BODY_BYTES
 from calculator.problems import TYPE_PREFIX
 from servers import FRONTEND_DIR, Server, free_port
 
@@ -280,9 +281,9 @@ def test_access_log_is_json_and_error_log_is_plain(gunicorn_server: Server) -> N
 
 
 def test_body_limit_matches_the_backend(nginx_server: Server) -> None:
-    """A body of 16 KiB reaches the backend (which judges it); one byte more is refused by
-    nginx with a problem+json 413."""
-    limit = 16 * 1024
+    """A body of the backend's limit reaches the backend (which judges it); one byte more is
+    refused by nginx with a problem+json 413."""
+    limit = MAX_BODY_BYTES
     prefix, suffix = b'{"expression": "1', b'"}'
     fits = prefix + b" " * (limit - len(prefix) - len(suffix)) + suffix
     headers = {"Content-Type": "application/json"}

@@ -68,7 +68,7 @@ def _from_http(error: HTTPException) -> Response:
 def _from_unexpected(error: Exception) -> Response:
     # A bug, not bad input: log the traceback server-side, tell the client nothing more.
     log.exception("unhandled error", exc_info=error)
-    return problem(500, "internal_error", "The server failed to answer; the error is logged")
+    return problem(500, "internal_error", problems.PROBLEMS["internal_error"].detail)
 
 
 def init_app(app: Flask) -> None:

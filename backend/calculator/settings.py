@@ -20,6 +20,4 @@ def from_environment(environ: Mapping[str, str] | None = None) -> dict[str, Any]
         "GIT_COMMIT": env.get("CALCULATOR_GIT_COMMIT", "unknown"),
         # In Kubernetes the hostname is the pod name: the UI shows it per answer.
         "HOSTNAME": socket.gethostname(),
-        # Flask's own JSON responses keep key order as written (it reads like the docs).
-        "JSON_SORT_KEYS": False,
     }
