@@ -21,9 +21,17 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
-import requests
 
-from serve import BACKEND_DIR, FRONTEND_DIR, GUNICORN_ARGV, ROOT, VENV_BIN, start_gunicorn
+from serve import (
+    BACKEND_DIR,
+    FRONTEND_DIR,
+    GUNICORN_ARGV,
+    ROOT,
+    VENV_BIN,
+    start_gunicorn,
+    wait_until_up,
+)
+from serve import stop as serve_stop
 
 __all__ = [
     "BACKEND_DIR",
@@ -65,18 +73,10 @@ def wait_for_http(
     url: str, timeout: float = 15.0, process: subprocess.Popen[bytes] | None = None
 ) -> None:
     """Poll url until it answers anything below 500, within timeout seconds."""
-    deadline = time.monotonic() + timeout
-    last: Exception | None = None
-    while time.monotonic() < deadline:
+    if not wait_until_up(url, process, timeout):
         if process is not None and process.poll() is not None:
             raise RuntimeError(f"server exited with {process.returncode} before {url} answered")
-        try:
-            if requests.get(url, timeout=1).status_code < 500:
-                return
-        except requests.RequestException as exc:
-            last = exc
-        time.sleep(0.05)
-    raise TimeoutError(f"{url} did not answer within {timeout}s: {last}")
+        raise TimeoutError(f"{url} did not answer within {timeout}s")
 
 
 def wait_until(
@@ -144,14 +144,7 @@ class Server:
 
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 30.0) -> int:
         """Send sig and wait for exit (killed after timeout); returns the exit code."""
-        if self.process.poll() is None:
-            self.process.send_signal(sig)
-            try:
-                self.process.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=5)
-        return self.process.returncode
+        return serve_stop(self.process, sig, timeout)
 
 
 @contextmanager

@@ -125,10 +125,10 @@ def port_is_free(host: str, port: int) -> bool:
     return True
 
 
-def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float) -> bool:
+def wait_until_up(url: str, process: subprocess.Popen[bytes] | None, timeout: float) -> bool:
     """Poll url until it answers below 500; False if the process exits or time runs out."""
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and process.poll() is None:
+    while time.monotonic() < deadline and (process is None or process.poll() is None):
         try:
             with urllib.request.urlopen(url, timeout=1):  # noqa: S310 - loopback
                 return True
@@ -137,7 +137,7 @@ def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float) ->
                 return True
         except OSError:
             pass
-        time.sleep(0.1)
+        time.sleep(0.05)
     return False
 
 
