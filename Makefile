@@ -65,8 +65,8 @@ format: $(STAMP) ## Apply ruff's fixes and formatting
 fuzz: $(STAMP) ## Engine against mpmath on 100,000 generated expressions (FUZZ_ARGS=--seed N)
 	$(BIN)/python tools/fuzz.py $(FUZZ_ARGS)
 
-bench: $(STAMP) ## Benchmarks: engine worst cases, nginx vs direct req/s (not in CI)
-	$(BIN)/python tests/bench.py $(BENCH_ARGS)
+bench: $(STAMP) ## Benchmarks with peers; writes docs/benchmarks.md and .png (not in CI)
+	$(BIN)/python tools/bench.py $(BENCH_ARGS)
 
 e2e: ## On a machine with Docker and kind: a 3-node kind cluster, both images, every check
 	scripts/e2e-kind.sh $(E2E_ARGS)

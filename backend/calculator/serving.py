@@ -217,6 +217,10 @@ class Worker(GeventWorker):  # type: ignore[misc]
         if slots is None:
             slots = self._client_slots[client] = BoundedSemaphore(PER_CLIENT_REQUESTS)
         with slots:
+            # A timed sleep makes the event loop poll for I/O before this request computes:
+            # a semaphore hands over without one, so waiting requests of busy clients would
+            # run back to back while other clients' connections went unread.
+            gevent.sleep(0.0005)
             result = super().handle_request(listener_name, req, sock, addr)
         if not slots.locked() and slots.counter == PER_CLIENT_REQUESTS:
             self._client_slots.pop(client, None)  # idle client: forget it
