@@ -4,6 +4,7 @@ import { describe, test } from "node:test";
 
 import {
   applyKey,
+  asciiSymbols,
   carry,
   closeParentheses,
   negate,
@@ -19,8 +20,11 @@ describe("carry: an answer continues as the same number", () => {
   const cases = [
     ["exact decimal as its digits", { expression: "0.1+0.2", result: "0.3", exact: true }, "0.3"],
     ["rounded result as its expression", third, "(1÷3)"],
-    ["fraction when the engine sends one", { ...third, expression: "10÷30", fraction: "1/3" }, "(1/3)"],
-    ["negative exact result in parentheses", { expression: "2−11", result: "-9", exact: true }, "(-9)"],
+    ["fraction when the engine sends one, with ÷", { ...third, expression: "10÷30", fraction: "1/3" }, "(1÷3)"],
+    ["negative fraction with −", { ...third, expression: "1−4÷3", fraction: "-1/3" }, "(−1÷3)"],
+    ["negative exact result in parentheses, with −", { expression: "2−11", result: "-9", exact: true }, "(−9)"],
+    ["exponent sign kept as typed", { expression: "10^-30*-1", result: "-1E-30", exact: true }, "(−1E-30)"],
+    ["ASCII operators of a typed expression as keypad symbols", { expression: "2*3-1/7", result: "5.857", exact: false }, "(2×3−1÷7)"],
     ["single-operand expression needs no parentheses", { expression: "sqrt(2)", result: "1.41", exact: false }, "sqrt(2)"],
     ["integer fraction n/1 as n", { expression: "6÷3*1", result: "2", exact: true, fraction: "2/1" }, "2"],
     ["huge exact result falls back to a shorter expression", { expression: "2^5000", result: "9".repeat(1506), exact: true }, "(2^5000)"],
@@ -30,13 +34,20 @@ describe("carry: an answer continues as the same number", () => {
   }
 });
 
+test("asciiSymbols maps ÷ × − one character each, so error positions still match", () => {
+  const typed = "(−1÷3)×3−2";
+  const sent = asciiSymbols(typed);
+  assert.equal(sent, "(-1/3)*3-2");
+  assert.equal(sent.length, typed.length);
+});
+
 describe("applyKey", () => {
   const five = { expression: "2+3", result: "5", exact: true };
   const minusNine = { expression: "2−11", result: "-9", exact: true };
   const cases = [
     ["operator after an answer continues from it", "2+3", { operator: "×" }, five, "5×"],
     ["rounded answer continues through its expression", "1÷3", { operator: "×" }, third, "(1÷3)×"],
-    ["power after a negative answer parenthesises it", "2−11", { operator: "^" }, minusNine, "(-9)^"],
+    ["power after a negative answer parenthesises it", "2−11", { operator: "^" }, minusNine, "(−9)^"],
     ["x² applies to the answer", "2+3", { operator: "^2" }, five, "5^2"],
     ["√ applies to the answer", "2+3", { function: "sqrt" }, five, "sqrt(5)"],
     ["√ of a rounded answer wraps its expression", "1÷3", { function: "sqrt" }, third, "sqrt(1÷3)"],

@@ -57,12 +57,27 @@ test("formatFraction shows p/q and nothing for integers", () => {
 
 describe("abbreviate", () => {
   test("short text is unchanged", () => assert.equal(abbreviate("1,024", 10), "1,024"));
-  test("long text is cut in the middle to the limit", () => {
-    const shown = formatDecimal("9".repeat(100), en);
-    const short = abbreviate(shown, 30);
-    assert.equal(short.length, 30);
-    assert.ok(short.startsWith("9,999"));
-    assert.ok(short.includes("…"));
+  test("a long integer loses whole digit groups from the middle, within the limit", () => {
+    for (const [seps, digits] of [[en, "1267650600228229401496703205376"], [de, "9".repeat(100)], [{ group: "\u202f", decimal: "," }, "12345678901234567890"]]) {
+      for (const max of [12, 19, 24]) {
+        const short = abbreviate(formatDecimal(digits, seps), max, seps);
+        assert.ok(short.length <= max, short);
+        const [head, tail] = short.split(`${seps.group}…${seps.group}`);
+        assert.match(head, new RegExp(`^\\d{1,3}(?:\\${seps.group}\\d{3})*$`), short);
+        assert.match(tail, new RegExp(`^\\d{3}(?:\\${seps.group}\\d{3})*$`), short);
+        assert.ok(digits.startsWith(head.replaceAll(seps.group, "")), short);
+        assert.ok(digits.endsWith(tail.replaceAll(seps.group, "")), short);
+      }
+    }
+  });
+  test("long decimals are cut off at the end", () => {
+    const third = `0.${"3".repeat(28)}`;
+    assert.equal(abbreviate(third, 12, en), "0.333333333…");
+    assert.equal(abbreviate("\u22121.234,5678", 9, de), "\u22121.234,5…");
+  });
+  test("a fraction p/q is cut in the middle", () => {
+    const short = abbreviate(`${"1".repeat(30)}/3`, 12);
+    assert.ok(short.length <= 12 && short.includes("…") && short.endsWith("/3"), short);
   });
   test("the exponent is kept whole", () => {
     const shown = formatDecimal(`1.${"2".repeat(60)}E+301`, en);

@@ -4,7 +4,7 @@
 
 import * as api from "./api.js";
 import { describeError } from "./messages.js";
-import { applyKey, carry, prepare } from "./expression.js";
+import { applyKey, asciiSymbols, carry, prepare } from "./expression.js";
 import { abbreviate, formatDecimal, formatFraction, separators, significantDigits } from "./format.js";
 import { addEntry, HISTORY_KEY, historyAsCsv, historyAsText, loadHistory, saveHistory } from "./history.js";
 
@@ -14,7 +14,7 @@ const PENDING_DELAY_MS = 250; // show "Calculating…" only for slow answers
 const ANNOUNCE_DELAY_MS = 400; // read the expression once typing pauses, not per key
 const PRECISION_KEY = "calculator.precision";
 const MONO_CHAR_EM = 0.62; // width of a digit in the monospace font, in em
-const MIN_RESULT_PX = 14; // results shrink to this size, then are shortened in the middle
+const MAX_RESULT_LINES = 2; // what the fixed-height result area holds at the smallest size
 
 // Keys typed outside the expression field, as keypad keys.
 const KEY_OPERATORS = { "*": "×", "/": "÷", "-": "−", "+": "+", "^": "^", "%": "%", "!": "!", "×": "×", "÷": "÷" };
@@ -169,7 +169,8 @@ async function evaluate({ record = true } = {}) {
   ui.form.setAttribute("aria-busy", "true");
   const pending = setTimeout(() => showResultText("Calculating…", "pending"), PENDING_DELAY_MS);
   try {
-    const answer = await api.evaluate(expression, precision, controller.signal);
+    // The API gets ASCII operators; the field keeps the keypad's ÷ × −.
+    const answer = await api.evaluate(asciiSymbols(expression), precision, controller.signal);
     // An answer is shown only for the expression still on screen, and only the newest.
     if (running !== mine || ui.input.value !== expression) return;
     const entry = {
@@ -254,22 +255,27 @@ function showResultText(text, state) {
   ui.result.dataset.value = number ? text : "";
   ui.copy.hidden = !(number && navigator.clipboard);
   if (!number) ui.note.textContent = "";
-  // Shorten in the middle until it fits the line at the smallest font size; the first
-  // guess is from the width, the loop (a few steps at most) corrects for the font.
-  let room = maxResultChars();
+  // A long number wraps onto a second line (only between digit groups), and beyond two
+  // lines is shortened (whole groups out of the middle, or decimals off the end). The
+  // first guess is from the width; the loop (a few steps at most) corrects for the font.
+  const approx = state === "rounded" ? 2 : 0;
+  const charPx = minResultPx() * MONO_CHAR_EM;
+  const perLine = Math.max(8, Math.floor((ui.result.parentElement.clientWidth - 16) / charPx));
+  let room = Math.max(12, MAX_RESULT_LINES * (perLine + 1));
   let display = full;
-  for (let step = 0; step < 12; step += 1) {
-    display = number ? abbreviate(full, room) : text;
-    renderResult(display, state);
-    if (ui.result.scrollWidth <= ui.result.clientWidth || room <= 8) break;
-    room -= Math.max(2, Math.ceil((ui.result.scrollWidth - ui.result.clientWidth) / (MIN_RESULT_PX * MONO_CHAR_EM)));
+  for (let step = 0; step < 16; step += 1) {
+    display = number ? abbreviate(full, room - approx, seps) : text;
+    renderResult(display, state, number);
+    const over = ui.result.scrollWidth - ui.result.clientWidth;
+    if ((over <= 0 && resultLines() <= MAX_RESULT_LINES) || room <= 8) break;
+    room = Math.min(room, display.length + approx) - (over > 0 ? Math.max(2, Math.ceil(over / charPx)) : 4);
   }
   ui.result.title = number && display !== full ? full : "";
   ui.showDigits.hidden = !(number && display !== full);
   ui.showDigits.textContent = `All ${significantDigits(text).toLocaleString()} digits`;
 }
 
-function renderResult(display, state) {
+function renderResult(display, state, number) {
   ui.result.replaceChildren();
   if (state === "rounded") {
     const approx = document.createElement("span");
@@ -277,15 +283,25 @@ function renderResult(display, state) {
     approx.textContent = "≈\u00a0";
     ui.result.append(approx);
   }
-  ui.result.append(display);
-  // Fill the line: long numbers get a smaller font, down to MIN_RESULT_PX.
+  // A line may break after a digit group's separator, nowhere else.
+  const groups = number ? display.split(seps.group) : [display];
+  groups.forEach((group, i) => {
+    if (i > 0) ui.result.append(seps.group, document.createElement("wbr"));
+    ui.result.append(group);
+  });
+  // Fill the line: long numbers get a smaller font, down to the expression's size.
   ui.result.style.setProperty("--chars", String(Math.max(display.length + (state === "rounded" ? 2 : 0), 8)));
 }
 
-/** How many characters fit on the result line at the smallest font size. */
-function maxResultChars() {
-  const width = ui.result.parentElement.clientWidth - 16;
-  return Math.max(12, Math.floor(width / (MIN_RESULT_PX * 0.6)));
+/** How many lines the result takes. */
+function resultLines() {
+  const lineHeight = parseFloat(getComputedStyle(ui.result).lineHeight) || 1;
+  return Math.round(ui.result.scrollHeight / lineHeight);
+}
+
+/** The smallest font size of a result: that of the expression typed above it (CSS). */
+function minResultPx() {
+  return parseFloat(getComputedStyle(ui.input).fontSize) || 20;
 }
 
 function showDigits() {
@@ -367,6 +383,11 @@ async function copyText(text, button) {
 const timeFormat = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });
 const dateFormat = new Intl.DateTimeFormat(undefined, { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" });
 
+/** Date and time in the reader's locale and time zone: history "At", backend start. */
+function fullTime(when) {
+  return when.toLocaleString();
+}
+
 function renderHistory() {
   ui.historyList.replaceChildren(...calculations.map(historyItem));
   ui.historyEmpty.hidden = calculations.length > 0 || !ui.historyUndo.hidden;
@@ -387,7 +408,7 @@ function historyItem(entry, index) {
   button.className = "history-item";
   button.dataset.index = String(index);
   const expression = span("history-expression", entry.expression);
-  const result = span("history-result", `${exact ? "=" : "≈"}\u00a0${abbreviate(full, 26)}`);
+  const result = span("history-result", `${exact ? "=" : "≈"}\u00a0${abbreviate(full, 26, seps)}`);
   button.append(expression, result);
   button.title = "Use again";
 
@@ -402,7 +423,7 @@ function historyItem(entry, index) {
     ["Request ID", entry.requestId || ""],
     ["Version", entry.version || ""],
     ["Result", exact ? "exact" : `${entry.precision || "?"} significant digits${entry.fraction ? ` · ${abbreviate(entry.fraction, 40)}` : ""}`],
-    ["At", when.toLocaleString()],
+    ["At", fullTime(when)],
   ];
   for (const [name, value] of rows) {
     if (!value) continue;
@@ -498,12 +519,27 @@ function showOnline(info) {
   const commit = info.commit && info.commit !== "unknown" ? ` (${String(info.commit).slice(0, 7)})` : "";
   setText(ui.aboutVersion, `${info.name || "backend"} ${info.version || ""}${commit}`);
   setText(ui.aboutInstance, info.hostname || "unknown");
-  setText(ui.aboutStarted, info.started_at || "unknown");
+  showStarted(info.started_at);
   // An error that only said the backend was unreachable is over.
   if (ui.form.dataset.unavailable !== undefined) {
     clearError();
     ui.note.textContent = "The backend is back. Press = to calculate.";
   }
+}
+
+/** The backend's start time, written like each history entry's "At". */
+function showStarted(iso) {
+  const when = new Date(iso ?? "");
+  if (!iso || Number.isNaN(when.getTime())) {
+    setText(ui.aboutStarted, iso || "unknown");
+    return;
+  }
+  const text = fullTime(when);
+  if (ui.aboutStarted.textContent === text) return;
+  const stamp = document.createElement("time");
+  stamp.dateTime = iso;
+  stamp.textContent = text;
+  ui.aboutStarted.replaceChildren(stamp);
 }
 
 function showOffline() {

@@ -32,7 +32,25 @@ export function carry(answer) {
   if (answer.expression) candidates.push(answer.expression.trim());
   if (candidates.length === 0) candidates.push(answer.result);
   const shortest = candidates.reduce((best, next) => (next.length < best.length ? next : best));
-  return parenthesize(shortest);
+  return parenthesize(displaySymbols(shortest));
+}
+
+/**
+ * `text` written with the keypad's symbols (÷ × −), as the rest of the expression is:
+ * an answer's fraction "-1/3" continues as "−1÷3". A minus that is an exponent's sign
+ * (1E-30) stays as it is.
+ */
+export function displaySymbols(text) {
+  return text
+    .replaceAll("**", "^")
+    .replaceAll("*", "×")
+    .replaceAll("/", "÷")
+    .replace(/(?<!\d[eE])-/g, "−");
+}
+
+/** `text` with ASCII operators (÷ × − become / * -), character for character, for the API. */
+export function asciiSymbols(text) {
+  return text.replaceAll("÷", "/").replaceAll("×", "*").replaceAll("−", "-");
 }
 
 /** `text` as one operand: unchanged if it is one already (and not negative), else "(text)". */

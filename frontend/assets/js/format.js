@@ -76,16 +76,51 @@ export function formatFraction(fraction, seps = {}) {
 }
 
 /**
- * Shorten `shown` to at most `max` characters by cutting digits out of the middle of
- * its mantissa ("1,267,650,6…03,205,376"); the "× 10ⁿ" part is always kept whole.
+ * Shorten `shown` (as formatDecimal wrote it with `seps`) to at most about `max`
+ * characters, cutting only where no digit is misread: whole digit groups out of the
+ * middle of the integer part ("1,267,650,…,205,376") and decimals off the end
+ * ("0.33333…"). The "× 10ⁿ" part is always kept whole. Other text (a fraction p/q) is
+ * cut in the middle.
  */
-export function abbreviate(shown, max) {
+export function abbreviate(shown, max, { group = ",", decimal = "." } = {}) {
   if (shown.length <= max) return shown;
   const at = shown.indexOf(TIMES_TEN);
   const tail = at >= 0 ? shown.slice(at) : "";
   const mantissa = at >= 0 ? shown.slice(0, at) : shown;
-  const room = Math.max(max - tail.length - 1, 4);
+  const sign = mantissa.startsWith(MINUS) ? MINUS : "";
+  const [integer, fraction = ""] = mantissa.slice(sign.length).split(decimal);
+  const groups = integer.split(group);
+  const grouped = groups.every((g, i) => (i === 0 ? /^\d{1,3}$/ : /^\d{3}$/).test(g));
+  if (!grouped || mantissa.split(decimal).length > 2 || !/^\d*$/.test(fraction)) {
+    return cutMiddle(shown, max);
+  }
+  const room = max - sign.length - tail.length;
+  if (integer.length + 2 <= room) {
+    // The integer part fits: as many decimals as there is room for, then "…".
+    const keep = room - integer.length - 2;
+    const decimals = keep > 0 ? decimal + fraction.slice(0, keep) : "";
+    return `${sign}${integer}${decimals}…${tail}`;
+  }
+  // Whole groups from each end, about 60% at the front, at least one group hidden.
+  const ELLIPSIS = `${group}…${group}`;
+  const decimals = fraction ? decimal + fraction.slice(0, 2) + (fraction.length > 2 ? "…" : "") : "";
+  const width = (head, back) =>
+    groups.slice(0, head).join(group).length + ELLIPSIS.length + groups.slice(groups.length - back).join(group).length + decimals.length;
+  let head = 1;
+  let back = 1;
+  while (head + back < groups.length - 1) {
+    const front = head <= back * 1.5;
+    const next = front ? width(head + 1, back) : width(head, back + 1);
+    if (next > room) break;
+    if (front) head += 1;
+    else back += 1;
+  }
+  if (head + back >= groups.length) return shown; // too few groups to cut any out
+  return `${sign}${groups.slice(0, head).join(group)}${ELLIPSIS}${groups.slice(groups.length - back).join(group)}${decimals}${tail}`;
+}
+
+function cutMiddle(text, max) {
+  const room = Math.max(max - 1, 4);
   const front = Math.ceil(room * 0.6);
-  const back = room - front;
-  return `${mantissa.slice(0, front)}…${mantissa.slice(mantissa.length - back)}${tail}`;
+  return `${text.slice(0, front)}…${text.slice(text.length - (room - front))}`;
 }
