@@ -137,8 +137,13 @@ class Evaluator:
     def assumed(self, value: Fraction) -> arb:
         """A value taken by the cap rule: a ball around it narrower than the rule's width,
         so that it stays approximate (never an exact result) through what follows."""
+        return self.widened(arb(fmpq(value.numerator, value.denominator)))
+
+    def widened(self, x: arb) -> arb:
+        """x computed from a value taken by the cap rule (acos(1) is 0 only by the rule
+        when its argument was tan(pi/4)): never exact, however exact x itself is."""
         self.jumps.assumed = True
-        return arb(fmpq(value.numerator, value.denominator)) + ASSUMED
+        return x + ASSUMED
 
     # --- the tree ---------------------------------------------------------------------
 
@@ -205,6 +210,8 @@ class Evaluator:
         return value if isinstance(x, Fraction) else self.assumed(value)
 
     def power(self, base: Value, exponent: Value) -> Value:
+        if isinstance(base, Fraction) and base == 1:
+            return Fraction(1)  # 1^x is 1 for every x, however x was computed
         if isinstance(exponent, Fraction) and exponent.denominator == 1:
             return self.integer_power(base, int(exponent))
         sign = self.jumps.sign(base, "the sign of the base")

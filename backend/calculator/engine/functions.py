@@ -276,8 +276,8 @@ def _inverse_sine(name: str) -> Implementation:
         if isinstance(x, Fraction) and x == (0 if name == "asin" else 1):
             return Fraction(0)
         if above == 0 or below == 0:  # an end of the domain, by the cap rule
-            ev.jumps.assumed = True
-            x = Fraction(1 if above == 0 else -1)  # the result, pi/2 or -pi/2, is a ball
+            end = ev.ball(Fraction(1 if above == 0 else -1))
+            return ev.widened(getattr(end, name)())
         return ev.check(getattr(ev.ball(x), name)())
 
     return implementation
