@@ -42,9 +42,10 @@ CALL_OVERHEAD = 200
 BITS_SQUARED_PER_UNIT = 8_000
 # Exact arithmetic, charged after each step (one step costs at most a few ms): as
 # measured, a sum of 33,000-bit integers costs about 1 us, reducing a fraction whose
-# numerator and denominator both have 33,000 bits about 2 ms (the gcd).
+# numerator and denominator both have 33,000 bits about 2 ms (the gcd), charged as 4.5 ms
+# so that sums of such fractions (71 x 3248!/7^11800) are refused after about 20 ms.
 BITS_PER_UNIT = 20
-GCD_BITS_PER_UNIT = 9_000
+GCD_BITS_PER_UNIT = 6_000
 # Turning a Fraction into a FLINT number: about 1.6 ms for 66,000 bits.
 CONVERSION_BITS_SQUARED_PER_UNIT = 70_000
 # Approximate values are limited by magnitude, within 2^±MAX_BITS (10^±10,000).
