@@ -1,6 +1,6 @@
 """The shutdown drain marker, shared between gunicorn's master and its workers.
 
-gunicorn.conf.py creates the drain marker when the master receives SIGTERM; every
+A worker that receives SIGTERM creates the marker (calculator.serving.Worker); every
 worker then answers /readyz with 503 while it finishes in-flight requests.
 A file is used because it is the simplest state all forked workers can see.
 """

@@ -27,5 +27,5 @@ def readyz() -> ResponseReturnValue:
 
 def init_app(app: Flask) -> None:
     # Closing kept-alive connections while draining is gunicorn's job (pre_request in
-    # gunicorn.conf.py): a WSGI app may not set hop-by-hop headers such as Connection.
+    # calculator/serving.py): a WSGI app may not set hop-by-hop headers such as Connection.
     app.register_blueprint(bp)

@@ -1,6 +1,6 @@
 """Prometheus metrics, correct across gunicorn's worker processes.
 
-With PROMETHEUS_MULTIPROC_DIR set (gunicorn.conf.py sets it), each worker writes its
+With PROMETHEUS_MULTIPROC_DIR set (calculator/serving.py sets it), each worker writes its
 samples to files there and /metrics sums them; otherwise one process serves its own.
 """
 

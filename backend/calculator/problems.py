@@ -2,7 +2,7 @@
 
 A problem is an RFC 9457 `application/problem+json` document whose `code` is stable across
 releases. The Flask error handlers (errors.py), gunicorn's answers to malformed HTTP
-(gunicorn.conf.py) and nginx's own error pages (generated from this table by
+(serving.py) and nginx's own error pages (generated from this table by
 `make generate`) all read it, so a code means the same thing whoever answers.
 
 No web framework is imported here: gunicorn's master loads this module before the app.
