@@ -140,6 +140,17 @@ CASES: list[tuple[str, str, str, dict[str, Any], int, str]] = [
         422,
         "result_too_large",
     ),
+    *(
+        (
+            f"irrational-base-to-a-huge-power-{expression}",
+            "GET",
+            "/api/v1/evaluate",
+            {"query_string": {"expression": expression}},
+            422,
+            "result_too_large",
+        )
+        for expression in ("e^1e999", "pi**1e999", "e^(-1e999)", "sqrt(2)^1e999")
+    ),
     (
         "factorial-10000",
         "GET",

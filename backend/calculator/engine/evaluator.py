@@ -270,7 +270,8 @@ class Evaluator:
             return
         e_low, e_high = ends(exponent)
         log_size = math.log2(size.numerator) - math.log2(size.denominator)
-        if max(abs(e_low), abs(e_high)) * abs(log_size) > 2 * MAX_EXPONENT_BITS + 64:
+        # In exact arithmetic: a huge exponent times a float would overflow (e^1e999).
+        if max(abs(e_low), abs(e_high)) * Fraction(abs(log_size)) > 2 * MAX_EXPONENT_BITS + 64:
             raise too_large(f"The power is beyond {MAX_DIGITS:,} digits")
 
     def call(self, node: Call) -> Value:
