@@ -7,9 +7,20 @@ from __future__ import annotations
 import random
 
 import pytest
-from engine_oracle import FAILURES, Case, Generator, check, generate, render
+from engine_oracle import (
+    FAILURES,
+    FUNCTIONS_1,
+    FUNCTIONS_2,
+    Case,
+    Generator,
+    check,
+    generate,
+    render,
+)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from calculator.engine import FUNCTIONS
 
 # A few thousand cases; derandomized so that every run of the suite checks the same ones.
 CASES = 2_000
@@ -29,6 +40,15 @@ def test_engine_agrees_with_the_reference(rng: random.Random) -> None:
     assert case.outcome not in FAILURES, (
         f"{case.outcome}: {case.expression} at {precision}: {case.detail}"
     )
+
+
+def test_the_oracle_knows_every_function_of_the_engine() -> None:
+    """A function added to the engine's table is generated, and so checked against mpmath,
+    by the arity the table gives it: adding one without its reference fails here."""
+    one = {name for name, f in FUNCTIONS.items() if f.arity[0] <= 1 <= f.arity[1]}
+    two = {name for name, f in FUNCTIONS.items() if f.arity[0] <= 2 <= f.arity[1]}
+    assert set(FUNCTIONS_1) == one
+    assert set(FUNCTIONS_2) == two
 
 
 @pytest.mark.parametrize("seed", range(20))
