@@ -34,9 +34,8 @@ DEFAULT_HOST = "0.0.0.0"  # noqa: S104 - a container must listen on its pod addr
 DEFAULT_PORT = 5000
 DEFAULT_WORKERS = 2
 DEFAULT_WORKER_CONNECTIONS = 1000
-# nginx closes idle upstream connections after 60 s (keepalive_timeout in the frontend
-# template). The backend must hold them longer, or nginx may send a request on a
-# connection gunicorn is closing at that moment and answer 502.
+# Idle keep-alive connections of clients that reuse them (load balancers, the debug
+# NodePort's clients); a gevent worker holds one for the price of a greenlet.
 DEFAULT_KEEPALIVE = 75
 DEFAULT_GRACEFUL_TIMEOUT = 20
 DEFAULT_LOG_LEVEL = "info"

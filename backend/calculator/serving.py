@@ -14,6 +14,7 @@ import atexit
 import io
 import os
 import shutil
+import signal
 import socket
 import tempfile
 import time
@@ -144,6 +145,10 @@ def problem_response(status: int, message: str) -> bytes:
 # --- The worker ----------------------------------------------------------------------------
 
 
+def _exit_while_booting(_signum: int, _frame: FrameType | None) -> None:
+    os._exit(0)
+
+
 class Worker(GeventWorker):  # type: ignore[misc]
     """gunicorn's gevent worker, with fair shares per client, a drain on SIGTERM and
     problem+json answers to malformed HTTP.
@@ -166,6 +171,11 @@ class Worker(GeventWorker):  # type: ignore[misc]
 
     def init_process(self) -> None:
         """Per-client semaphores live in the worker, after gevent has patched the process."""
+        # Until init_signals installs this worker's handlers, the master's (inherited from
+        # the fork) would swallow a stop signal, and a Ctrl-C while a worker boots would
+        # wait for the graceful timeout. Nothing is in flight yet: exit at once.
+        for sig in (signal.SIGINT, signal.SIGQUIT, signal.SIGTERM):
+            signal.signal(sig, _exit_while_booting)
         self._client_slots: dict[str, BoundedSemaphore] = {}
         super().init_process()
 
