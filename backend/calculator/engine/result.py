@@ -78,14 +78,13 @@ def integer_text(number: int) -> str:
     return str(Decimal(number))
 
 
-def exact_text(number: Decimal, precision: int) -> str:
-    """An exact decimal in full. Plain notation unless that would take more than
-    `precision` zeros beyond its digits (1e999 stays 1E+999, 2^100 and 100! are written
-    out), or the value is below 1e-7."""
+def exact_text(number: Decimal) -> str:
+    """An exact decimal in full. Integers are written out, every digit (10^29 is a 1 and 29
+    zeros, 3248! all 9,997 digits; terminating() bounds them to the digit limit); other
+    values are plain from 1e-7 up and keep their exponent below (1E-30), as people write."""
     if number.is_zero():
         return "0"
-    digits = len(number.as_tuple().digits)
-    if SMALLEST_PLAIN_EXPONENT <= number.adjusted() < digits + precision:
+    if number == number.to_integral_value() or number.adjusted() >= SMALLEST_PLAIN_EXPONENT:
         return format(number, "f")
     return str(number)
 
@@ -98,9 +97,7 @@ def make_result(value: Fraction, exact: bool, precision: int) -> Result:
     )
     number = terminating(value) if exact else None
     if number is not None:
-        return Result(
-            exact_text(number, precision), to_json_number(number), True, precision, fraction
-        )
+        return Result(exact_text(number), to_json_number(number), True, precision, fraction)
     rounded, _ = round_fraction(value, precision)
     return Result(to_text(rounded, precision), to_json_number(rounded), False, precision, fraction)
 
