@@ -214,6 +214,8 @@ class Reference:
         return _exact(value) if x.exact is not None else Ref(_mpf(value), None, True)
 
     def power(self, base: Ref, exponent: Ref) -> Ref:
+        if exponent.exact == 0:
+            return _exact(Fraction(1))  # x^0 is 1 for every x
         if exponent.exact is not None and exponent.exact.denominator == 1:
             n = int(exponent.exact)
             if base.exact is not None:
@@ -242,7 +244,8 @@ class Reference:
                 n = self.integer(exponent)
                 if n is None:
                     raise RefError("domain_error")
-                return self._bounded(base, exponent, lambda: base.approx ** n[0])
+                result = self._bounded(base, exponent, lambda: base.approx ** n[0])
+                return Ref(result.approx, None, True)
             if exponent.exact.denominator % 2 == 0:
                 raise RefError("domain_error")
             odd = exponent.exact.numerator % 2 == 1
@@ -433,7 +436,7 @@ def _step(value: Fraction, function: str, unit: Fraction) -> Fraction:
 
 
 def _integer_root(value: int, degree: int) -> int | None:
-    if value < 2:
+    if value < 2 or degree == 1:
         return value
     guess = int(mpmath.nint(mpmath.root(value, degree)))
     for candidate in (guess - 1, guess, guess + 1):
@@ -698,6 +701,11 @@ def check(tree: tuple, precision: int) -> Case:  # type: ignore[type-arg]
         return Case(expression, precision, REFUSED, f"reference {reference.code}")
     digits, exact, fraction = expected
     got = Decimal(result.result)
+    if got != digits and evaluator.near:
+        # The reference took a jump point at 4,500 digits: a value closer to it than
+        # that (tan(pi-1e-6000)) is beyond what the reference can tell; listed apart.
+        detail = f"engine {result.result[:60]}, reference {str(digits)[:60]}"
+        return Case(expression, precision, UNDECIDED, detail)
     if got != digits:
         outcome = FALSE_ZERO if got == 0 else WRONG_DIGITS
         return Case(

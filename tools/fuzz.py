@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "backend"))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from engine_oracle import FAILURES, Case, check, generate  # noqa: E402
+from engine_oracle import FAILURES, UNDECIDED, Case, check, generate  # noqa: E402
 
 
 def main() -> int:
@@ -40,7 +40,9 @@ def main() -> int:
         tree, precision = generate(rng)
         case = check(tree, precision)
         counts[case.outcome] += 1
-        if case.detail and case.outcome not in FAILURES:
+        if case.outcome == UNDECIDED and case.detail.startswith("engine"):
+            examples[case.outcome].append(case)  # every one of these is listed for review
+        elif case.detail and case.outcome not in FAILURES:
             codes[f"{case.outcome}: {case.detail}"] += 1
         if case.outcome in FAILURES and len(examples[case.outcome]) < args.show:
             examples[case.outcome].append(case)

@@ -232,7 +232,11 @@ class Evaluator:
                     raise domain_error(
                         "A negative number raised to a fractional power is not a real number"
                     )
-                return self.integer_power(base, n)
+                # The exponent is an integer by the cap rule only: so is the result exact.
+                value = self.integer_power(base, n)
+                if isinstance(value, Fraction):
+                    return self.assumed(value)
+                return self.widened(value)
             if exponent.denominator % 2 == 0:
                 raise domain_error(
                     "A negative number raised to a fractional power is not a real number"
@@ -254,6 +258,8 @@ class Evaluator:
         return -value if sign < 0 and odd else value
 
     def integer_power(self, base: Value, n: int) -> Value:
+        if n == 0:
+            return Fraction(1)  # x^0 is 1 for every x (0^0 too, as in mathjs)
         if isinstance(base, Fraction):
             return self.charge_exact(arithmetic.integer_power(base, n))
         if n < 0 and self.jumps.sign(base, "the sign of the base") == 0:
@@ -269,9 +275,13 @@ class Evaluator:
         if size == 0:
             return
         e_low, e_high = ends(exponent)
-        log_size = math.log2(size.numerator) - math.log2(size.denominator)
-        # In exact arithmetic: a huge exponent times a float would overflow (e^1e999).
-        if max(abs(e_low), abs(e_high)) * Fraction(abs(log_size)) > 2 * MAX_EXPONENT_BITS + 64:
+        largest = max(abs(e_low), abs(e_high))
+        log_size = abs(math.log2(size.numerator) - math.log2(size.denominator))
+        if largest == 0 or log_size == 0:
+            return
+        # In logarithms: the exponent may be 527!, far beyond a float.
+        bits = math.log2(largest.numerator) - math.log2(largest.denominator) + math.log2(log_size)
+        if bits > math.log2(2 * MAX_EXPONENT_BITS + 64):
             raise too_large(f"The power is beyond {MAX_DIGITS:,} digits")
 
     def call(self, node: Call) -> Value:
