@@ -4,8 +4,6 @@ Both run as the images run them (tools/serve.py). Without nginx, a stdlib fallba
 same files and /api/, with nginx's problem documents but none of its headers or tuning.
 """
 
-from __future__ import annotations
-
 import argparse
 import http.client
 import os
