@@ -8,6 +8,7 @@ import re
 import signal
 
 import pytest
+import requests
 from conftest import SCREENSHOTS_DIR
 from nginx_server import run_nginx
 from playwright.sync_api import expect
@@ -518,3 +519,21 @@ def test_keys_go_in_at_the_caret(open_page: OpenPage, nginx_server: Server) -> N
     press_keys(page, "4")
     expect(field).to_have_value("2*(3+)4")
     assert watched.problems(allow_api_status_errors=True) == []
+
+
+def test_digits_menu_follows_the_servers_precision_range(
+    open_page: OpenPage, nginx_server: Server
+) -> None:
+    """The Digits menu offers only the precisions /api/v1/operations accepts and starts at
+    its default: the range has one home, the backend's limits."""
+    watched = open_page()
+    page = watched.page
+    answer = requests.get(nginx_server.url + "/api/v1/operations", timeout=5).json()
+    answer["precision"] = {"default": 30, "min": 5, "max": 50}
+    page.route("**/api/v1/operations", lambda route: route.fulfill(json=answer))
+    page.goto(nginx_server.url + "/")
+    menu = page.locator("#precision")
+    expect(menu).to_have_value("30")
+    offered = menu.evaluate("m => [...m.options].filter(o => !o.disabled).map(o => o.value)")
+    assert offered == ["12", "28", "30", "50"]
+    assert watched.problems() == []

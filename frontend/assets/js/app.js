@@ -548,6 +548,22 @@ function showOffline() {
   ui.status.title = "The calculator backend does not answer; retrying every few seconds.";
 }
 
+/** The Digits menu offers only what the server accepts, and its default unless chosen. */
+function applyPrecisionRange({ min, max, default: standard }) {
+  const menu = ui.precision;
+  if (![...menu.options].some((option) => Number(option.value) === standard)) {
+    const option = new Option(String(standard), String(standard));
+    const after = [...menu.options].find((other) => Number(other.value) > standard);
+    menu.add(option, after ?? null);
+  }
+  for (const option of menu.options) {
+    const digits = Number(option.value);
+    option.hidden = option.disabled = digits < min || digits > max;
+  }
+  const saved = window.localStorage.getItem(PRECISION_KEY);
+  if (!saved || menu.selectedOptions[0]?.disabled) menu.value = String(standard);
+}
+
 async function applyOperations() {
   try {
     const { data } = await api.operations();
@@ -557,6 +573,7 @@ async function applyOperations() {
         key.hidden = !offered.has(key.dataset.function);
       }
     }
+    if (data.precision) applyPrecisionRange(data.precision);
   } catch {
     // Keep the keys as they are: the server will say if a function is unknown.
   }
