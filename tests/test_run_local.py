@@ -136,29 +136,19 @@ def test_make_run_serves_ui_and_api_and_ctrl_c_stops_both(tmp_path: Path) -> Non
     assert not listening(run.api_port)
 
 
-def test_a_dying_backend_stops_everything(tmp_path: Path) -> None:
-    """If gunicorn dies, run_local.py stops nginx and exits non-zero."""
+@pytest.mark.parametrize(("dying", "survivor"), [("backend", "nginx"), ("nginx", "backend")])
+def test_a_dying_server_stops_the_other(tmp_path: Path, dying: str, survivor: str) -> None:
+    """If either server dies, run_local.py stops the other (nginx's orphaned workers too)
+    and exits non-zero."""
     nginx_binary()
     with local_run(tmp_path) as run:
-        nginx_pid = run.pid_of("nginx")
-        os.kill(run.pid_of("backend"), signal.SIGKILL)
+        survivor_pid = run.pid_of(survivor)
+        os.kill(run.pid_of(dying), signal.SIGKILL)
         assert run.process.wait(timeout=30) == 1
-        assert "backend exited" in run.output()
-    assert wait_gone(nginx_pid)
-    assert not listening(run.ui_port)
-
-
-def test_a_dying_nginx_stops_everything(tmp_path: Path) -> None:
-    """If nginx dies, run_local.py stops gunicorn and exits non-zero."""
-    nginx_binary()
-    with local_run(tmp_path) as run:
-        backend_pid = run.pid_of("backend")
-        os.kill(run.pid_of("nginx"), signal.SIGKILL)
-        assert run.process.wait(timeout=30) == 1
-        assert "nginx exited" in run.output()
-    assert wait_gone(backend_pid)
+        assert f"{dying} exited" in run.output()
+    assert wait_gone(survivor_pid)
     assert not listening(run.api_port)
-    assert not listening(run.ui_port)  # nginx's orphaned workers are gone too
+    assert not listening(run.ui_port)
 
 
 def test_restart_right_after_ctrl_c(tmp_path: Path) -> None:
