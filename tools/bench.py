@@ -43,7 +43,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-for _path in ("backend", "tests", "tools"):
+for _path in ("tests", "tools"):  # test helpers; the calculator package is installed
     sys.path.insert(0, str(ROOT / _path))
 
 import hostile  # noqa: E402

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-MAX_EXPRESSION = 1_000
+from calculator.limits import MAX_EXPRESSION_CHARS as MAX_EXPRESSION
 
 
 def fill(term: Callable[[int], str], sep: str = "+", tail: str = "") -> str:
@@ -44,4 +44,11 @@ ENGINE_CASES: list[tuple[str, str, int]] = [
     ("ln(1e9990)+ln(2e9990)+...", fill(lambda i: f"ln({i + 1}e9990)"), 28),
     ("exp(23000.5)+exp(22999.5)+...", fill(lambda i: f"exp({23000 - i}.5)"), 28),
     ("10^9990.5+10^9989.5+...", fill(lambda i: f"10^{9990 - i}.5"), 28),
+    # Exact-fraction work charged to the budget; a base next to 1; a legitimate heavy sum;
+    # decisions at jump points that only the precision cap settles.
+    ("71 x 3248!/7^11800", "+".join(["3248!/7^11800"] * 71), 28),
+    ("log(2,1+1e-50)", "log(2,1+1e-50)", 28),
+    ("20 x sin(i.5)*ln(i+2)", "+".join(f"sin({i}.5)*ln({i + 2})" for i in range(20)), 100),
+    ("floor(exp(ln(2)))+... (cap)", "+".join(f"floor(exp(ln({n})))" for n in range(2, 40)), 100),
+    ("cos(1)^2+sin(1)^2-1 (cap)", "cos(1)^2+sin(1)^2-1", 100),
 ]

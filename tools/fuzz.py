@@ -17,7 +17,6 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "backend"))
 sys.path.insert(0, str(ROOT / "tests"))
 
 from engine_oracle import FAILURES, UNDECIDED, Case, check, generate  # noqa: E402
