@@ -80,7 +80,7 @@ def integer_text(number: int) -> str:
 
 def exact_text(number: Decimal) -> str:
     """An exact decimal in full. Integers are written out, every digit (10^29 is a 1 and 29
-    zeros, 3248! all 9,997 digits; terminating() bounds them to the digit limit); other
+    zeros, 3248! all 9,998 digits; terminating() bounds them to the digit limit); other
     values are plain from 1e-7 up and keep their exponent below (1E-30), as people write."""
     if number.is_zero():
         return "0"
