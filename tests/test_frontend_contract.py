@@ -8,7 +8,6 @@ from html.parser import HTMLParser
 
 import generate
 import serve
-from calculator.requestlog import REQUEST_ID_RE
 from servers import FRONTEND_DIR, require_executable
 
 TEMPLATE = (FRONTEND_DIR / "nginx" / "default.conf.template").read_text(encoding="utf-8")
@@ -31,13 +30,6 @@ def test_nginx_include_is_generated_from_the_backend() -> None:
     """The nginx include on disk is what `make generate` writes from calculator's limits and
     problem table today (run `make generate` after changing them)."""
     assert generate.NGINX_INCLUDE.read_text(encoding="utf-8") == generate.nginx_include()
-
-
-def test_request_id_pattern_is_the_backends() -> None:
-    """nginx forwards exactly the ids the backend keeps, so both log the same id."""
-    match = re.search(r'"~\^(.*)\$"\s+\$http_x_request_id;', TEMPLATE)
-    assert match
-    assert match.group(1) == REQUEST_ID_RE.pattern
 
 
 def test_renderer_matches_gnu_envsubst() -> None:

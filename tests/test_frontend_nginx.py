@@ -19,6 +19,7 @@ from nginx_server import nginx_binary, run_nginx
 import serve
 from calculator.limits import MAX_BODY_BYTES
 from calculator.problems import TYPE_PREFIX
+from calculator.requestlog import REQUEST_ID_RE
 from servers import FRONTEND_DIR, Server, free_port
 
 pytestmark = pytest.mark.integration
@@ -257,6 +258,27 @@ def test_request_id_passes_through(
     assert entries[0]["path"] == "/api/v1/evaluate"
     access = _wait_for_log(nginx_server, request_id)  # nginx logs after it has answered
     assert [(entry["request_id"], entry["status"]) for entry in access] == [(request_id, 422)]
+
+
+# Ids at the edges of what the backend keeps (calculator.requestlog.REQUEST_ID_RE).
+EDGE_IDS = ["a", "Z9._:-", "x" * 128, "x" * 129, ".lead", "-lead", "sp ace", "é", "a/b", "a;b"]
+
+
+@pytest.mark.parametrize("sent", EDGE_IDS)
+def test_nginx_keeps_exactly_the_ids_the_backend_keeps(
+    gunicorn_server: Server, nginx_server: Server, sent: str
+) -> None:
+    """nginx passes a client's id on exactly when the backend would keep it (judged by the
+    backend's own pattern), so both log the same id; otherwise it makes one of its own."""
+    kept_by_backend = REQUEST_ID_RE.fullmatch(sent) is not None
+    direct = requests.get(
+        gunicorn_server.url + "/healthz", headers={"X-Request-ID": sent.encode()}, timeout=5
+    )
+    assert (direct.headers["X-Request-ID"] == sent) is kept_by_backend
+    through = requests.get(
+        nginx_server.url + "/api/v1/info", headers={"X-Request-ID": sent.encode()}, timeout=5
+    )
+    assert (through.headers["X-Request-ID"] == sent) is kept_by_backend
 
 
 def test_access_log_is_json_and_error_log_is_plain(gunicorn_server: Server) -> None:
