@@ -20,6 +20,7 @@ import pytest
 import requests
 from nginx_server import nginx_binary
 
+import serve
 from calculator import problems
 from servers import ROOT, free_port, wait_for_http
 
@@ -81,13 +82,7 @@ def local_run(
             time.sleep(0.05)
         yield run
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGINT)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=5)
+        serve.stop(process, signal.SIGINT, timeout=30)
 
 
 def listening(port: int) -> bool:

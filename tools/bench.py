@@ -49,6 +49,7 @@ for _path in ("tests", "tools"):  # test helpers; the calculator package is inst
 import hostile  # noqa: E402
 from nginx_server import nginx_binary, run_nginx  # noqa: E402
 
+import serve  # noqa: E402
 from calculator.engine import CalculationError, evaluate  # noqa: E402
 from serve import GUNICORN_ARGV  # noqa: E402
 from servers import BACKEND_DIR, VENV_BIN, Server, child_pids, free_port, run_gunicorn  # noqa: E402
@@ -322,12 +323,7 @@ def startup(report: Report, runs: int) -> None:
                     time.sleep(0.01)
                 report.startup.append(time.monotonic() - started)
             finally:
-                process.send_signal(signal.SIGINT)
-                try:
-                    process.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait(timeout=5)
+                serve.stop(process, signal.SIGINT, timeout=20)
     print(f"  start to /readyz 200: {', '.join(f'{s:.2f}' for s in report.startup)} s")
 
 
